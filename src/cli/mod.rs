@@ -1,0 +1,358 @@
+//! The command-line face of hdfscope: `ls`, `info` and `get`, as text or JSON.
+//!
+//! Output goes to the writer it is given, so tests can capture it. Errors name the file and
+//! the object; this is the boundary where the file name is added. Never panics on bad input.
+
+pub mod json;
+pub mod tree;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use clap::{Parser, Subcommand};
+use serde_json::json;
+use thiserror::Error;
+
+use crate::model::{AttrValue, LinkType, ObjectKind, Values, parse_slice};
+use crate::reader::{H5File, ReadError};
+
+/// Default cap for `get`, in decoded bytes: plenty for a terminal, far from exhausting memory.
+pub const GET_CAP_BYTES: u64 = 64 << 20;
+
+/// hdfscope: view and plot HDF5 files. With no command, shows the bundled demo file.
+#[derive(Debug, Parser)]
+#[command(name = "hdfscope", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// A file to open (the GUI opens it; for now its tree is printed).
+    pub file: Option<PathBuf>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List the tree: path, kind, shape, dtype, link targets (like `h5ls -r`).
+    Ls {
+        /// FILE or FILE::/group
+        target: String,
+        /// Print JSON (one array of entries).
+        #[arg(long)]
+        json: bool,
+        /// Levels to descend (1 = the group's own links).
+        #[arg(long, default_value_t = 64)]
+        depth: usize,
+        /// Tab-separated columns, no indentation (path, kind, shape, dtype, link).
+        #[arg(long)]
+        raw: bool,
+    },
+    /// Show one object: link, kind, dtype, shape, layout, filters, attributes, dimension scales.
+    Info {
+        /// FILE::/path (default `/`)
+        target: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the values of a dataset selection.
+    Get {
+        /// FILE::/path
+        target: String,
+        /// numpy-like selection, e.g. "10:20,3,::2" (an integer drops its axis).
+        #[arg(long, allow_hyphen_values = true)]
+        slice: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// A CLI failure: always names the file, and the object when there is one.
+#[derive(Debug, Error)]
+pub enum CliError {
+    #[error("{file}::{source}")]
+    Object { file: PathBuf, source: ReadError },
+    #[error("{0}")]
+    File(ReadError),
+    #[error("cannot write output: {0}")]
+    Output(#[from] std::io::Error),
+}
+
+/// Splits `FILE::/path` (the path defaults to `/`).
+pub fn split_target(target: &str) -> (PathBuf, String) {
+    match target.rsplit_once("::") {
+        Some((file, path)) => (PathBuf::from(file), crate::reader::normalize_path(path)),
+        None => (PathBuf::from(target), "/".to_owned()),
+    }
+}
+
+fn open(file: &Path) -> Result<H5File, CliError> {
+    H5File::open(file).map_err(CliError::File)
+}
+
+/// Attaches the file name to an object-level error.
+fn in_file(file: &Path) -> impl Fn(ReadError) -> CliError + '_ {
+    move |source| match source {
+        e @ (ReadError::Io { .. } | ReadError::NotHdf5 { .. } | ReadError::Open { .. }) => {
+            CliError::File(e)
+        }
+        source => CliError::Object {
+            file: file.to_owned(),
+            source,
+        },
+    }
+}
+
+/// Runs one command, writing its output to `out`.
+pub fn run(command: &Command, out: &mut dyn Write) -> Result<(), CliError> {
+    match command {
+        Command::Ls {
+            target,
+            json,
+            depth,
+            raw,
+        } => ls(target, *json, *depth, *raw, out),
+        Command::Info { target, json } => info(target, *json, out),
+        Command::Get {
+            target,
+            slice,
+            json,
+        } => get(target, slice.as_deref(), *json, out),
+    }
+}
+
+fn kind_name(kind: Option<ObjectKind>) -> &'static str {
+    match kind {
+        Some(ObjectKind::Group) => "group",
+        Some(ObjectKind::Dataset) => "dataset",
+        Some(ObjectKind::Datatype) => "datatype",
+        Some(ObjectKind::Link) | None => "link",
+    }
+}
+
+fn link_text(row: &tree::Row) -> String {
+    match row.link_type {
+        LinkType::Hard => match &row.alias_of {
+            Some(a) if tree::is_cycle(&row.path, a) => format!("= {a} (cycle: links to its ancestor)"),
+            Some(a) => format!("= {a} (already listed)"),
+            None => String::new(),
+        },
+        LinkType::Soft => format!("-> {}", row.target.as_deref().unwrap_or("?")),
+        LinkType::External => format!(
+            "-> {}:{}",
+            row.file.as_deref().unwrap_or("?"),
+            row.target.as_deref().unwrap_or("?")
+        ),
+        LinkType::User => "user-defined link".to_owned(),
+    }
+}
+
+fn ls(target: &str, as_json: bool, depth: usize, raw: bool, out: &mut dyn Write) -> Result<(), CliError> {
+    let (file_path, root) = split_target(target);
+    let file = open(&file_path)?;
+    let rows = tree::walk(&file, &root, depth).map_err(in_file(&file_path))?;
+    if as_json {
+        let entries: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|r| {
+                json!({
+                    "path": r.path,
+                    "kind": kind_name(r.kind),
+                    "shape": r.shape.as_ref().map(json::shape_json),
+                    "dtype": r.dtype.as_ref().map(crate::model::DType::text),
+                    "link": {"type": r.link_type, "target": r.target, "file": r.file},
+                    "alias_of": r.alias_of,
+                    "error": r.error,
+                    "omitted": r.omitted,
+                })
+            })
+            .collect();
+        serde_json::to_writer_pretty(&mut *out, &entries).map_err(std::io::Error::from)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    for r in &rows {
+        if let Some(n) = r.omitted {
+            writeln!(out, "{}... {n} more links not listed", "  ".repeat(r.depth))?;
+            continue;
+        }
+        let kind = if r.error.is_some() { "error" } else { kind_name(r.kind) };
+        let shape = r.shape.as_ref().map(crate::model::Shape::text).unwrap_or_default();
+        let dtype = r.dtype.as_ref().map(crate::model::DType::text).unwrap_or_default();
+        let link = r.error.clone().unwrap_or_else(|| link_text(r));
+        if raw {
+            writeln!(out, "{}\t{kind}\t{shape}\t{dtype}\t{link}", r.path)?;
+        } else {
+            let indent = "  ".repeat(r.depth.saturating_sub(1));
+            let name = r.path.rsplit('/').next().unwrap_or(&r.path);
+            let detail = [shape.as_str(), dtype.as_str(), link.as_str()]
+                .iter()
+                .filter(|s| !s.is_empty())
+                .copied()
+                .collect::<Vec<_>>()
+                .join("  ");
+            writeln!(out, "{indent}{name:<24} {kind:<8} {detail}")?;
+        }
+    }
+    Ok(())
+}
+
+fn info(target: &str, as_json: bool, out: &mut dyn Write) -> Result<(), CliError> {
+    let (file_path, path) = split_target(target);
+    let file = open(&file_path)?;
+    let info = file.info(&path).map_err(in_file(&file_path))?;
+    let children: Option<Vec<String>> = if info.kind == ObjectKind::Group {
+        let page = file
+            .list(&path, 0, tree::MAX_LINKS_PER_GROUP)
+            .map_err(in_file(&file_path))?;
+        Some(page.links.into_iter().map(|l| l.name).collect())
+    } else {
+        None
+    };
+    if as_json {
+        let doc = json::info_json(&info, children.as_deref());
+        serde_json::to_writer_pretty(&mut *out, &doc).map_err(std::io::Error::from)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    writeln!(out, "{}  ({})", info.path, kind_name(Some(info.kind)))?;
+    if let Some(l) = &info.link
+        && l.link.link_type != LinkType::Hard
+    {
+        let state = if l.resolves { "resolves" } else { "does not resolve" };
+        writeln!(out, "  link: {:?} {} ({state})", l.link.link_type, link_target(l))?;
+    }
+    if let Some(ds) = &info.dataset {
+        writeln!(out, "  dtype: {}", ds.dtype.text())?;
+        writeln!(out, "  shape: {}", ds.shape.text())?;
+        writeln!(out, "  layout: {}", layout_text(&ds.layout))?;
+        for f in &ds.filters {
+            let avail = if f.available { "" } else { "  (NOT AVAILABLE)" };
+            writeln!(out, "  filter: {} (id {}) {:?}{avail}", f.name, f.id, f.params)?;
+        }
+        let ratio = ds
+            .compression_ratio()
+            .map(|r| format!(", ratio {r:.2}"))
+            .unwrap_or_default();
+        writeln!(out, "  storage: {} bytes{ratio}", ds.storage_bytes)?;
+        if let Some(fill) = &ds.fill_value {
+            writeln!(out, "  fill value: {fill}")?;
+        }
+        if info.is_scale {
+            writeln!(out, "  is a dimension scale")?;
+        }
+    }
+    if let Some(t) = &info.datatype {
+        writeln!(out, "  defines: {}", t.text())?;
+    }
+    for (axis, d) in info.dims.iter().enumerate() {
+        let scales: Vec<String> = d
+            .scales
+            .iter()
+            .map(|s| match &s.name {
+                Some(n) => format!("{} ({n})", s.path),
+                None => s.path.clone(),
+            })
+            .collect();
+        writeln!(
+            out,
+            "  dim {axis}: label {:?}, scales [{}]",
+            d.label.as_deref().unwrap_or(""),
+            scales.join(", ")
+        )?;
+    }
+    if let Some(c) = &children {
+        writeln!(out, "  children ({}): {}", info.child_count.unwrap_or(0), c.join(", "))?;
+    }
+    for a in &info.attrs {
+        let value = match &a.value {
+            AttrValue::Loaded(v) => values_text(v),
+            AttrValue::Skipped(why) => format!("<{why}>"),
+            AttrValue::Failed(why) => format!("<error: {why}>"),
+        };
+        writeln!(out, "  @{} ({}, {}) = {value}", a.name, a.dtype.text(), a.shape.text())?;
+    }
+    Ok(())
+}
+
+fn link_target(l: &crate::model::LinkStatus) -> String {
+    match (&l.link.file, &l.link.target) {
+        (Some(f), Some(t)) => format!("{f}:{t}"),
+        (None, Some(t)) => t.clone(),
+        _ => String::new(),
+    }
+}
+
+fn layout_text(l: &crate::model::Layout) -> String {
+    use crate::model::Layout;
+    match l {
+        Layout::Compact => "compact".to_owned(),
+        Layout::Contiguous { external } if external.is_empty() => "contiguous".to_owned(),
+        Layout::Contiguous { external } => {
+            let names: Vec<&str> = external.iter().map(|e| e.name.as_str()).collect();
+            format!("contiguous, external raw files: {}", names.join(", "))
+        }
+        Layout::Chunked { chunks } => format!("chunked {chunks:?}"),
+        Layout::Virtual { sources } => {
+            let missing = sources.iter().filter(|s| !s.found).count();
+            format!("virtual, {} sources ({missing} missing)", sources.len())
+        }
+        Layout::Unknown => "unknown".to_owned(),
+    }
+}
+
+/// Values as nested brackets; one-element blocks as the bare value.
+pub fn values_text(v: &Values) -> String {
+    if v.ndim() == 0 {
+        return v.iter().next().map(ToString::to_string).unwrap_or_default();
+    }
+    json_like(v.shape(), &mut v.iter())
+}
+
+fn json_like(shape: &[usize], it: &mut dyn Iterator<Item = &crate::model::Value>) -> String {
+    match shape.split_first() {
+        None => it.next().map(ToString::to_string).unwrap_or_default(),
+        Some((&n, rest)) => {
+            let sep = if rest.is_empty() { ", " } else { ",\n " };
+            let items: Vec<String> = (0..n).map(|_| json_like(rest, it)).collect();
+            format!("[{}]", items.join(sep))
+        }
+    }
+}
+
+fn get(target: &str, slice: Option<&str>, as_json: bool, out: &mut dyn Write) -> Result<(), CliError> {
+    let (file_path, path) = split_target(target);
+    let file = open(&file_path)?;
+    let axes = parse_slice(slice.unwrap_or("")).map_err(|source| CliError::Object {
+        file: file_path.clone(),
+        source: ReadError::Slice {
+            path: path.clone(),
+            source,
+        },
+    })?;
+    let values = file
+        .read(&path, &axes, GET_CAP_BYTES)
+        .map_err(in_file(&file_path))?;
+    if as_json {
+        let doc = json!({
+            "path": path,
+            "shape": values.shape(),
+            "values": json::values_json(&values),
+        });
+        serde_json::to_writer(&mut *out, &doc).map_err(std::io::Error::from)?;
+        writeln!(out)?;
+    } else {
+        writeln!(out, "{}", values_text(&values))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_split_on_the_last_double_colon() {
+        assert_eq!(split_target("a.h5::/x/y"), (PathBuf::from("a.h5"), "/x/y".to_owned()));
+        assert_eq!(split_target("a.h5"), (PathBuf::from("a.h5"), "/".to_owned()));
+        assert_eq!(split_target("C::dir/a.h5::x"), (PathBuf::from("C::dir/a.h5"), "/x".to_owned()));
+    }
+}

@@ -1,0 +1,152 @@
+//! Walks a file's tree for `hdfscope ls`: iterative, depth-limited, and cycle-safe.
+//!
+//! Every hard-linked object is visited once; a second link to it (an alias, or a link back
+//! to an ancestor) is listed with `alias_of` and not entered. Soft and external links are
+//! listed, never followed. Never recurses on the call stack, so hostile depth cannot overflow it.
+
+use std::collections::HashMap;
+
+use crate::model::{DType, LinkType, ObjectId, ObjectKind, Shape};
+use crate::reader::{H5File, ReadError};
+
+/// Links listed per group at most; the rest are counted, not listed.
+pub const MAX_LINKS_PER_GROUP: usize = 10_000;
+/// Links fetched per request to the reader.
+const PAGE: usize = 1_000;
+
+/// One row of a listing.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Row {
+    pub path: String,
+    pub depth: usize,
+    /// `None` when the object could not be opened (see `error`) or the link is not followed.
+    pub kind: Option<ObjectKind>,
+    pub link_type: LinkType,
+    /// Soft/external target path.
+    pub target: Option<String>,
+    /// External target file.
+    pub file: Option<String>,
+    pub dtype: Option<DType>,
+    pub shape: Option<Shape>,
+    /// The first path this object was listed under, when this is a second link to it.
+    pub alias_of: Option<String>,
+    pub error: Option<String>,
+    /// Set on a synthetic row saying how many links were not listed.
+    pub omitted: Option<u64>,
+}
+
+impl Row {
+    fn new(path: String, depth: usize, link_type: LinkType) -> Self {
+        Self {
+            path,
+            depth,
+            kind: None,
+            link_type,
+            target: None,
+            file: None,
+            dtype: None,
+            shape: None,
+            alias_of: None,
+            error: None,
+            omitted: None,
+        }
+    }
+}
+
+/// Whether a second link at `path` to the object first listed at `first` points back to
+/// one of its own ancestors.
+pub fn is_cycle(path: &str, first: &str) -> bool {
+    first == "/" || path.starts_with(&format!("{first}/"))
+}
+
+fn join(parent: &str, name: &str) -> String {
+    if parent == "/" {
+        format!("/{name}")
+    } else {
+        format!("{parent}/{name}")
+    }
+}
+
+/// The links of `group` as rows (with the identity of hard-linked targets), up to
+/// [`MAX_LINKS_PER_GROUP`], plus a row counting the rest.
+fn children(file: &H5File, group: &str, depth: usize) -> Vec<(Row, Option<ObjectId>)> {
+    let mut out = Vec::new();
+    let mut start = 0u64;
+    loop {
+        let page = match file.list(group, start, PAGE) {
+            Ok(p) => p,
+            Err(e) => {
+                let mut row = Row::new(group.to_owned(), depth, LinkType::Hard);
+                row.error = Some(e.to_string());
+                out.push((row, None));
+                return out;
+            }
+        };
+        let got = page.links.len();
+        for link in page.links {
+            let mut row = Row::new(join(group, &link.name), depth + 1, link.link_type);
+            row.target = link.target;
+            row.file = link.file;
+            let mut id = None;
+            if link.link_type == LinkType::Hard {
+                match file.entry(&row.path) {
+                    Ok(e) => {
+                        row.kind = Some(e.kind);
+                        row.dtype = e.dtype;
+                        row.shape = e.shape;
+                        id = Some(e.id);
+                    }
+                    Err(e) => row.error = Some(e.to_string()),
+                }
+            }
+            out.push((row, id));
+        }
+        start += got as u64;
+        if got == 0 || start >= page.total {
+            return out;
+        }
+        if out.len() >= MAX_LINKS_PER_GROUP {
+            let mut row = Row::new(join(group, "..."), depth + 1, LinkType::Hard);
+            row.omitted = Some(page.total - start);
+            out.push((row, None));
+            return out;
+        }
+    }
+}
+
+/// Lists everything under `root` down to `max_depth` levels (1 = direct children), in
+/// pre-order. An object reached a second time is marked `alias_of` its first path.
+pub fn walk(file: &H5File, root: &str, max_depth: usize) -> Result<Vec<Row>, ReadError> {
+    let root = crate::reader::normalize_path(root);
+    let root_entry = file.entry(&root)?;
+    if root_entry.kind != ObjectKind::Group {
+        let mut row = Row::new(root, 0, LinkType::Hard);
+        row.kind = Some(root_entry.kind);
+        row.dtype = root_entry.dtype;
+        row.shape = root_entry.shape;
+        return Ok(vec![row]);
+    }
+    let mut seen: HashMap<ObjectId, String> = HashMap::from([(root_entry.id, root.clone())]);
+    let mut rows = Vec::new();
+    let mut stack: Vec<(Row, Option<ObjectId>)> = if max_depth == 0 {
+        Vec::new()
+    } else {
+        children(file, &root, 0).into_iter().rev().collect()
+    };
+    while let Some((mut row, id)) = stack.pop() {
+        let mut descend = false;
+        if let Some(id) = id {
+            if let Some(first) = seen.get(&id) {
+                row.alias_of = Some(first.clone());
+            } else {
+                seen.insert(id, row.path.clone());
+                descend = row.kind == Some(ObjectKind::Group) && row.depth < max_depth;
+            }
+        }
+        if descend {
+            stack.extend(children(file, &row.path, row.depth).into_iter().rev());
+        }
+        rows.push(row);
+    }
+    Ok(rows)
+}

@@ -1,0 +1,60 @@
+//! The hdfscope binary: parses the command line and hands over to the CLI (and, later, the GUI).
+//!
+//! The edge of the program: the only place that prints errors and chooses exit codes.
+//! Never lets a panic or backtrace reach the user for bad input.
+
+use std::io::Write as _;
+use std::process::ExitCode;
+
+use clap::Parser as _;
+use hdfscope::cli::{Cli, Command, run};
+
+/// The demo file, embedded so an installed binary can show it.
+const DEMO: &[u8] = include_bytes!("../assets/demo.h5");
+
+/// Writes the embedded demo to the user's cache (once per content) and returns its path.
+fn demo_path() -> anyhow::Result<std::path::PathBuf> {
+    let dir = std::env::temp_dir().join("hdfscope");
+    std::fs::create_dir_all(&dir)?;
+    let path = dir.join(format!("demo-{}.h5", env!("CARGO_PKG_VERSION")));
+    if std::fs::read(&path).ok().as_deref() != Some(DEMO) {
+        let mut tmp = tempfile::NamedTempFile::new_in(&dir)?;
+        tmp.write_all(DEMO)?;
+        tmp.persist(&path)?;
+    }
+    Ok(path)
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let command = match (cli.command, cli.file) {
+        (Some(c), _) => c,
+        (None, file) => {
+            let path = match file.map_or_else(demo_path, Ok) {
+                Ok(p) => p,
+                Err(e) => {
+                    eprintln!("hdfscope: cannot prepare the demo file: {e:#}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            Command::Ls {
+                target: path.to_string_lossy().into_owned(),
+                json: false,
+                depth: 64,
+                raw: false,
+            }
+        }
+    };
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match run(&command, &mut out) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(hdfscope::cli::CliError::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("hdfscope: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

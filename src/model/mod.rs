@@ -1,0 +1,18 @@
+//! Plain Rust types for everything hdfscope reads from a file: datatypes, values, links,
+//! objects, dataset metadata and selections.
+//!
+//! This layer is the contract between the reader and everything above it. It must never
+//! import the `hdf5` crate, egui or anything that does I/O.
+
+pub mod dtype;
+pub mod node;
+pub mod selection;
+pub mod value;
+
+pub use dtype::{ByteOrder, Charset, DType, EnumMember, Field, FloatBits, RefKind, StrPad};
+pub use node::{
+    AttrValue, Attribute, DatasetInfo, Dim, ExternalFile, Filter, Layout, Link, LinkStatus,
+    LinkType, ObjectId, ObjectInfo, ObjectKind, ScaleRef, Shape, VirtualSource,
+};
+pub use selection::{AxisSlice, Hyperslab, SliceError, parse_slice, resolve};
+pub use value::{Region, RefTarget, Value, Values, bytes_to_hex};

@@ -1,0 +1,260 @@
+//! What the reader knows about links, objects, datasets and attributes, as plain data.
+//!
+//! These are metadata only: building them must never require reading dataset values.
+//! Never touches libhdf5 or egui.
+
+use serde::{Deserialize, Serialize};
+
+use super::dtype::DType;
+use super::value::Value;
+
+/// The kind of an HDF5 link.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LinkType {
+    Hard,
+    Soft,
+    External,
+    /// A user-defined link class (not followed).
+    User,
+}
+
+/// Identity of an object inside one open file, so aliases and cycles can be recognised.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ObjectId {
+    pub fileno: u64,
+    /// The object's token (its header address for native files).
+    pub token: [u8; 16],
+}
+
+/// One link in a group, as listed, without opening its target.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Link {
+    pub name: String,
+    pub link_type: LinkType,
+    /// Soft: the target path. External: the target path inside `file`.
+    pub target: Option<String>,
+    /// External: the target file as written in the link.
+    pub file: Option<String>,
+    /// Hard links: the identity of the target.
+    pub id: Option<ObjectId>,
+}
+
+/// What kind of object a path names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ObjectKind {
+    Group,
+    Dataset,
+    Datatype,
+    /// The path is a link whose target does not resolve.
+    Link,
+}
+
+/// The extent of a dataset or attribute.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Shape {
+    /// `H5S_NULL`: no elements at all.
+    Null,
+    /// `H5S_SCALAR`: one element, no axes.
+    Scalar,
+    /// `H5S_SIMPLE`: current and maximum sizes per axis (`None` = unlimited).
+    Simple {
+        dims: Vec<u64>,
+        max: Vec<Option<u64>>,
+    },
+}
+
+impl Shape {
+    /// The current dims: empty for scalar and null.
+    pub fn dims(&self) -> &[u64] {
+        match self {
+            Self::Simple { dims, .. } => dims,
+            Self::Null | Self::Scalar => &[],
+        }
+    }
+
+    /// How many elements the extent holds.
+    pub fn element_count(&self) -> u64 {
+        match self {
+            Self::Null => 0,
+            Self::Scalar => 1,
+            Self::Simple { dims, .. } => dims.iter().product(),
+        }
+    }
+
+    /// `2000 x 3000`, `scalar`, `null`, with `(unlimited)` axes marked.
+    pub fn text(&self) -> String {
+        match self {
+            Self::Null => "null".to_owned(),
+            Self::Scalar => "scalar".to_owned(),
+            Self::Simple { dims, max } => {
+                let parts: Vec<String> = dims
+                    .iter()
+                    .zip(max)
+                    .map(|(d, m)| match m {
+                        None => format!("{d}/inf"),
+                        Some(m) if m != d => format!("{d}/{m}"),
+                        Some(_) => d.to_string(),
+                    })
+                    .collect();
+                parts.join(" x ")
+            }
+        }
+    }
+}
+
+/// One stage of a dataset's filter pipeline.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Filter {
+    pub id: i32,
+    pub name: String,
+    pub params: Vec<u32>,
+    /// Whether this build can decode it.
+    pub available: bool,
+    /// Whether the filter may be skipped when it fails (`H5Z_FLAG_OPTIONAL`).
+    pub optional: bool,
+}
+
+/// One source mapping of a virtual dataset.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VirtualSource {
+    pub file: String,
+    pub dataset: String,
+    /// Whether the source file can be found (checked on disk, never opened).
+    pub found: bool,
+}
+
+/// One external raw-data file of a dataset with external storage.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExternalFile {
+    pub name: String,
+    pub offset: u64,
+    pub size: u64,
+}
+
+/// How a dataset's data is stored.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum Layout {
+    Compact,
+    Contiguous { external: Vec<ExternalFile> },
+    Chunked { chunks: Vec<u64> },
+    Virtual { sources: Vec<VirtualSource> },
+    Unknown,
+}
+
+/// Everything about a dataset that can be known without reading its values.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DatasetInfo {
+    pub dtype: DType,
+    pub shape: Shape,
+    pub layout: Layout,
+    pub filters: Vec<Filter>,
+    /// Bytes allocated in the file for the data.
+    pub storage_bytes: u64,
+    /// The fill value, when one is defined.
+    pub fill_value: Option<Value>,
+}
+
+impl DatasetInfo {
+    /// Logical size over stored size; `None` when nothing is stored or the size is unknown.
+    pub fn compression_ratio(&self) -> Option<f64> {
+        let logical = self.shape.element_count() * self.dtype.size()? as u64;
+        (self.storage_bytes > 0).then(|| logical as f64 / self.storage_bytes as f64)
+    }
+}
+
+/// An attribute's value, or why it was not loaded.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum AttrValue {
+    /// The decoded values, shaped like the attribute (a scalar has shape `[]`).
+    Loaded(super::Values),
+    /// Too large to load eagerly; the text says how large.
+    Skipped(String),
+    /// Reading or decoding failed; the text says why.
+    Failed(String),
+}
+
+/// One attribute of an object.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Attribute {
+    pub name: String,
+    pub dtype: DType,
+    pub shape: Shape,
+    pub value: AttrValue,
+}
+
+impl Attribute {
+    /// An attribute that could not be read at all, kept in the list so nothing is hidden.
+    pub fn failed(name: String, reason: String) -> Self {
+        Self {
+            name,
+            dtype: DType::Unsupported {
+                class_name: "unreadable".to_owned(),
+                size: 0,
+            },
+            shape: Shape::Null,
+            value: AttrValue::Failed(reason),
+        }
+    }
+}
+
+/// A dimension scale attached to one axis of a dataset.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScaleRef {
+    pub path: String,
+    /// The scale's `NAME` attribute, if any.
+    pub name: Option<String>,
+}
+
+/// The label and scales of one axis, per the HDF5 Dimension Scale specification.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dim {
+    pub label: Option<String>,
+    pub scales: Vec<ScaleRef>,
+}
+
+/// Everything shown about one object: its link, kind, attributes and, for datasets, metadata.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ObjectInfo {
+    pub path: String,
+    pub kind: ObjectKind,
+    /// The link that names this object in its parent (absent for `/`).
+    pub link: Option<LinkStatus>,
+    pub id: Option<ObjectId>,
+    pub attrs: Vec<Attribute>,
+    pub dataset: Option<DatasetInfo>,
+    /// For committed datatypes: the type they define.
+    pub datatype: Option<DType>,
+    /// Per axis of a dataset; empty when the dataset has no scales and no labels.
+    pub dims: Vec<Dim>,
+    /// Whether the dataset is itself a dimension scale (`CLASS = "DIMENSION_SCALE"`).
+    pub is_scale: bool,
+    /// Groups: number of links they hold.
+    pub child_count: Option<u64>,
+}
+
+/// A link together with whether it resolves.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkStatus {
+    pub link: Link,
+    pub resolves: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shape_text_marks_unlimited_axes() {
+        let s = Shape::Simple {
+            dims: vec![10, 3],
+            max: vec![None, Some(3)],
+        };
+        assert_eq!(s.text(), "10/inf x 3");
+        assert_eq!(s.element_count(), 30);
+        assert_eq!(Shape::Null.element_count(), 0);
+        assert_eq!(Shape::Scalar.element_count(), 1);
+    }
+}

@@ -1,0 +1,239 @@
+//! The HDF5 reader: the only code in hdfscope that touches the `hdf5` crate or libhdf5.
+//!
+//! [`H5File`] opens a file read-only with locking off and answers questions in model types:
+//! a page of a group's links, one object's metadata and attributes, a hyperslab of values.
+//! It must never write to a file, follow an external link on its own, or read more values
+//! than a request asks for.
+
+mod decode;
+mod dtype;
+mod error;
+mod ffi;
+mod links;
+mod meta;
+mod object;
+mod open;
+mod read;
+mod refs;
+
+use std::path::{Path, PathBuf};
+
+pub use error::ReadError;
+pub use links::{LinkPage, external_target_exists};
+pub use object::{MAX_ATTR_BYTES, MAX_ATTR_ELEMENTS};
+pub use open::{SIGNATURE, find_signature};
+pub use read::DEFAULT_READ_CAP_BYTES;
+
+use self::ffi::Hid;
+use crate::model::{AxisSlice, Hyperslab, LinkStatus, LinkType, ObjectId, ObjectInfo, ObjectKind, Values};
+
+/// The version of the libhdf5 linked into this build, e.g. `(2, 2, 0)`.
+pub fn library_version() -> (u8, u8, u8) {
+    hdf5::library_version()
+}
+
+/// An HDF5 file open for reading.
+#[derive(Debug)]
+pub struct H5File {
+    hid: Hid,
+    path: PathBuf,
+    /// The name libhdf5 knows the file by, to tell references into it from external ones.
+    name: String,
+}
+
+/// Makes `p` absolute inside the file (`a/b` → `/a/b`), without a trailing slash.
+pub fn normalize_path(p: &str) -> String {
+    let parts: Vec<&str> = p.split('/').filter(|s| !s.is_empty() && *s != ".").collect();
+    format!("/{}", parts.join("/"))
+}
+
+impl H5File {
+    /// Opens `path` read-only; refuses non-HDF5 files with a clear message.
+    pub fn open(path: &Path) -> Result<Self, ReadError> {
+        let hid = open::open_read_only(path)?;
+        Ok(Self {
+            hid,
+            path: path.to_owned(),
+            name: path.to_string_lossy().into_owned(),
+        })
+    }
+
+    /// The file's path on disk.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Links `start..start+limit` of the group at `group`, in creation order when the file
+    /// tracks it, else in name order. Does not open the children.
+    pub fn list(&self, group: &str, start: u64, limit: usize) -> Result<LinkPage, ReadError> {
+        let group = normalize_path(group);
+        let g = object::open_object(self.hid.id(), &group)?;
+        let basic = object::basic(g.id(), &group)?;
+        if basic.kind != ObjectKind::Group {
+            return Err(ReadError::Unsupported {
+                path: group,
+                what: "is not a group".to_owned(),
+            });
+        }
+        links::list(g.id(), &group, start, limit)
+    }
+
+    /// The link that names `path` in its parent and whether it resolves; `None` for `/`.
+    pub fn link(&self, path: &str) -> Result<Option<LinkStatus>, ReadError> {
+        let path = normalize_path(path);
+        if path == "/" {
+            return Ok(None);
+        }
+        links::status(self.hid.id(), &self.path, &path).map(Some)
+    }
+
+    /// The kind and identity of the object at `path` (following soft links in this file).
+    pub fn kind(&self, path: &str) -> Result<(ObjectKind, ObjectId), ReadError> {
+        let path = normalize_path(path);
+        let obj = object::open_object(self.hid.id(), &path)?;
+        let b = object::basic(obj.id(), &path)?;
+        Ok((b.kind, b.id))
+    }
+
+    /// What a listing shows of the object at `path`: kind, identity, and for datasets the
+    /// type and shape. Cheaper than [`Self::info`]: reads no attributes.
+    pub fn entry(&self, path: &str) -> Result<Entry, ReadError> {
+        let path = normalize_path(path);
+        let obj = object::open_object(self.hid.id(), &path)?;
+        let b = object::basic(obj.id(), &path)?;
+        let (dtype, shape) = match b.kind {
+            ObjectKind::Dataset => {
+                let (mapped, _space, shape) = dataset_type_and_space(obj.id(), &path)?;
+                (Some(mapped.dtype), Some(shape))
+            }
+            ObjectKind::Datatype => (
+                dtype::map_type(obj.id())
+                    .map(|m| m.dtype)
+                    .ok(),
+                None,
+            ),
+            ObjectKind::Group | ObjectKind::Link => (None, None),
+        };
+        Ok(Entry {
+            kind: b.kind,
+            id: b.id,
+            dtype,
+            shape,
+        })
+    }
+
+    /// Everything about one object except dataset values.
+    pub fn info(&self, path: &str) -> Result<ObjectInfo, ReadError> {
+        let path = normalize_path(path);
+        let link = self.link(&path)?;
+        let mut info = ObjectInfo {
+            path: path.clone(),
+            kind: ObjectKind::Link,
+            link: link.clone(),
+            id: None,
+            attrs: Vec::new(),
+            dataset: None,
+            datatype: None,
+            dims: Vec::new(),
+            is_scale: false,
+            child_count: None,
+        };
+        // External links are shown, not followed; broken links have nothing to open.
+        if let Some(l) = &link
+            && (l.link.link_type == LinkType::External || !l.resolves)
+        {
+            return Ok(info);
+        }
+        let obj = object::open_object(self.hid.id(), &path)?;
+        let basic = object::basic(obj.id(), &path)?;
+        info.kind = basic.kind;
+        info.id = Some(basic.id);
+        info.attrs = object::attributes(obj.id(), basic.num_attrs, &path, &self.name);
+        match basic.kind {
+            ObjectKind::Dataset => {
+                let ds = meta::dataset_info(obj.id(), &path, &self.path, &self.name)?;
+                info.dims = meta::dims(self.hid.id(), obj.id(), ds.shape.dims().len(), &path, &self.name);
+                info.is_scale = meta::is_scale(obj.id(), &path, &self.name);
+                info.dataset = Some(ds);
+            }
+            ObjectKind::Datatype => {
+                info.datatype = Some(
+                    dtype::map_type(obj.id())
+                        .map_err(ReadError::at("decoding the datatype", &path))?
+                        .dtype,
+                );
+            }
+            ObjectKind::Group => {
+                info.child_count = Some(links::list(obj.id(), &path, 0, 0)?.total);
+            }
+            ObjectKind::Link => {}
+        }
+        Ok(info)
+    }
+
+    /// Reads the selection `slice` of the dataset at `path`, refusing selections whose
+    /// decoded size exceeds `cap_bytes`.
+    pub fn read(&self, path: &str, slice: &[AxisSlice], cap_bytes: u64) -> Result<Values, ReadError> {
+        let path = normalize_path(path);
+        let obj = object::open_object(self.hid.id(), &path)?;
+        if object::basic(obj.id(), &path)?.kind != ObjectKind::Dataset {
+            return Err(ReadError::Unsupported {
+                path,
+                what: "is not a dataset; only datasets have values to read".to_owned(),
+            });
+        }
+        read_dataset(obj.id(), &path, slice, cap_bytes, &self.name)
+    }
+}
+
+/// What a listing shows of one object.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Entry {
+    pub kind: ObjectKind,
+    pub id: ObjectId,
+    pub dtype: Option<crate::model::DType>,
+    pub shape: Option<crate::model::Shape>,
+}
+
+/// The mapped type, the file space and the shape of an open dataset.
+#[allow(unsafe_code)]
+fn dataset_type_and_space(
+    dset: hdf5_sys::h5i::hid_t,
+    path: &str,
+) -> Result<(dtype::Mapped, Hid, crate::model::Shape), ReadError> {
+    use hdf5_sys::h5d::{H5Dget_space, H5Dget_type};
+    // SAFETY: `dset` is an open dataset.
+    let ftype = Hid::from_call(|| unsafe { H5Dget_type(dset) })
+        .map_err(ReadError::at("reading the type of", path))?;
+    let mapped = dtype::map_type(ftype.id()).map_err(ReadError::at("decoding the type of", path))?;
+    // SAFETY: as above.
+    let space = Hid::from_call(|| unsafe { H5Dget_space(dset) })
+        .map_err(ReadError::at("reading the shape of", path))?;
+    let shape = object::shape_of(space.id()).map_err(ReadError::at("reading the shape of", path))?;
+    Ok((mapped, space, shape))
+}
+
+fn read_dataset(
+    dset: hdf5_sys::h5i::hid_t,
+    path: &str,
+    slice: &[AxisSlice],
+    cap_bytes: u64,
+    file_name: &str,
+) -> Result<Values, ReadError> {
+    let (mapped, space, shape) = dataset_type_and_space(dset, path)?;
+    let dims = shape.dims().to_vec();
+    let sel = match shape {
+        crate::model::Shape::Null => {
+            return Ok(Values::from_shape_simple_fn(ndarray::IxDyn(&[0]), || {
+                crate::model::Value::Int(0)
+            }));
+        }
+        crate::model::Shape::Scalar if slice.is_empty() => Hyperslab::all(&[]),
+        _ => crate::model::resolve(slice, &dims).map_err(|source| ReadError::Slice {
+            path: path.to_owned(),
+            source,
+        })?,
+    };
+    read::check_cap(path, sel.element_count(), mapped.mem_size, cap_bytes, &dims)?;
+    read::read_hyperslab(dset, &space, &mapped, &sel, path, file_name)
+}

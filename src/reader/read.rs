@@ -1,0 +1,175 @@
+//! Reads values: hyperslabs of datasets and whole attributes, decoded into [`Values`].
+//!
+//! The one place that allocates a read buffer, lets libhdf5 fill it, decodes it and
+//! reclaims what libhdf5 allocated inside it. Checks the byte size against a cap *before*
+//! reading; never reads more than the selection.
+#![allow(unsafe_code)]
+
+use std::ffi::c_void;
+
+use hdf5_sys::h5a::H5Aread;
+use hdf5_sys::h5d::H5Dread;
+use hdf5_sys::h5i::hid_t;
+use hdf5_sys::h5p::H5P_DEFAULT;
+use hdf5_sys::h5s::{H5S_seloper_t, H5Screate_simple, H5Sselect_hyperslab};
+use hdf5_sys::h5t::H5Treclaim;
+use ndarray::{ArrayD, IxDyn};
+
+use super::dtype::Mapped;
+use super::error::ReadError;
+use super::ffi::{Hid, call, locked};
+use crate::model::{Hyperslab, Value, Values};
+
+/// The default limit on one read's decoded buffer, in bytes.
+pub const DEFAULT_READ_CAP_BYTES: u64 = 256 << 20;
+
+/// An 8-byte aligned buffer of at least `bytes` bytes, so libhdf5's fast conversion paths
+/// (which store aligned doubles and pointers) are safe.
+struct Buffer(Vec<u64>);
+
+impl Buffer {
+    fn new(bytes: usize) -> Self {
+        Self(vec![0u64; bytes.div_ceil(8).max(1)])
+    }
+
+    fn as_mut_ptr(&mut self) -> *mut c_void {
+        self.0.as_mut_ptr().cast()
+    }
+
+    fn bytes(&self) -> &[u8] {
+        // SAFETY: a `u64` slice viewed as its bytes, same lifetime and length in bytes.
+        unsafe { std::slice::from_raw_parts(self.0.as_ptr().cast(), self.0.len() * 8) }
+    }
+}
+
+/// Fills a buffer of `n` elements with `fill`, decodes it, and reclaims libhdf5's allocations.
+pub(crate) fn read_elements<F>(
+    mapped: &Mapped,
+    n: usize,
+    file_name: &str,
+    fill: F,
+) -> Result<Vec<Value>, hdf5::Error>
+where
+    F: FnOnce(hid_t, *mut c_void) -> Result<(), hdf5::Error>,
+{
+    if n == 0 {
+        return Ok(Vec::new());
+    }
+    let mut buf = Buffer::new(n * mapped.mem_size);
+    fill(mapped.mem_type.id(), buf.as_mut_ptr())?;
+    let bytes = buf.bytes();
+    let values = (0..n)
+        .map(|i| {
+            bytes.get(i * mapped.mem_size..).map_or_else(
+                || Value::Invalid("buffer too short".to_owned()),
+                |b| super::decode::decode(&mapped.mem, b, file_name),
+            )
+        })
+        .collect();
+    if mapped.mem.needs_reclaim() {
+        let dims = [n as u64];
+        // SAFETY: a one-dimensional space of `n` elements describing the buffer.
+        let space = Hid::from_call(|| unsafe {
+            H5Screate_simple(1, dims.as_ptr(), std::ptr::null())
+        })?;
+        let p = buf.as_mut_ptr();
+        // SAFETY: the buffer holds `n` elements of `mem_type`, filled by libhdf5; reclaiming
+        // frees the strings, sequences and references it allocated, exactly once.
+        locked(|| unsafe { H5Treclaim(mapped.mem_type.id(), space.id(), H5P_DEFAULT, p) });
+    }
+    Ok(values)
+}
+
+/// Refuses reads whose decoded buffer would exceed `cap` bytes.
+pub(crate) fn check_cap(
+    path: &str,
+    elements: u64,
+    mem_size: usize,
+    cap: u64,
+    dims: &[u64],
+) -> Result<(), ReadError> {
+    let bytes = elements.saturating_mul(mem_size as u64);
+    if bytes <= cap {
+        return Ok(());
+    }
+    // Suggest a slice that keeps the leading axes small.
+    let hint = match dims.len() {
+        0 | 1 => "0:1000".to_owned(),
+        n => {
+            let mut parts = vec!["0".to_owned(); n - 1];
+            parts.push("0:1000".to_owned());
+            parts.join(",")
+        }
+    };
+    Err(ReadError::TooLarge {
+        path: path.to_owned(),
+        elements,
+        bytes,
+        cap,
+        hint,
+    })
+}
+
+/// Reads `sel` of an open dataset whose file space is `space` (simple or scalar).
+pub(crate) fn read_hyperslab(
+    dset: hid_t,
+    space: &Hid,
+    mapped: &Mapped,
+    sel: &Hyperslab,
+    path: &str,
+    file_name: &str,
+) -> Result<Values, ReadError> {
+    let n = sel.element_count();
+    let shape = sel.result_shape();
+    let values = if sel.start.is_empty() {
+        // Scalar: the whole (single-element) space.
+        read_elements(mapped, n as usize, file_name, |mem_type, buf| {
+            // SAFETY: `buf` holds one element of `mem_type`.
+            call(|| unsafe { H5Dread(dset, mem_type, space.id(), space.id(), H5P_DEFAULT, buf) })
+                .map(drop)
+        })
+    } else {
+        read_elements(mapped, n as usize, file_name, |mem_type, buf| {
+            // SAFETY: start/stride/count have the dataset's rank and lie inside its extent
+            // (resolved against its dims); the memory space matches the buffer.
+            call(|| unsafe {
+                H5Sselect_hyperslab(
+                    space.id(),
+                    H5S_seloper_t::H5S_SELECT_SET,
+                    sel.start.as_ptr(),
+                    sel.stride.as_ptr(),
+                    sel.count.as_ptr(),
+                    std::ptr::null(),
+                )
+            })?;
+            let rank = sel.count.len() as i32;
+            // SAFETY: `count` has `rank` entries.
+            let mem_space = Hid::from_call(|| unsafe {
+                H5Screate_simple(rank, sel.count.as_ptr(), std::ptr::null())
+            })?;
+            // SAFETY: `buf` holds `n` elements of `mem_type`, the size of `mem_space`.
+            call(|| unsafe {
+                H5Dread(dset, mem_type, mem_space.id(), space.id(), H5P_DEFAULT, buf)
+            })
+            .map(drop)
+        })
+    }
+    .map_err(ReadError::at("reading", path))?;
+    ArrayD::from_shape_vec(IxDyn(&shape), values).map_err(|e| ReadError::Unsupported {
+        path: path.to_owned(),
+        what: format!("result shape mismatch: {e}"),
+    })
+}
+
+/// Reads a whole attribute of `n` elements.
+pub(crate) fn read_attribute(
+    attr: hid_t,
+    mapped: &Mapped,
+    n: usize,
+    file_name: &str,
+) -> Result<Vec<Value>, hdf5::Error> {
+    read_elements(mapped, n, file_name, |mem_type, buf| {
+        // SAFETY: `buf` holds the attribute's `n` elements of `mem_type`.
+        call(|| unsafe { H5Aread(attr, mem_type, buf) }).map(drop)
+    })
+}
