@@ -137,9 +137,7 @@ pub fn value_json(v: &Value) -> Json {
         Value::Complex { re, im } => json!({"re": float_json(*re), "im": float_json(*im)}),
         Value::Bool(b) => json!(b),
         Value::Str(s) => json!(s),
-        Value::Enum {
-            name: Some(n), ..
-        } => json!(n),
+        Value::Enum { name: Some(n), .. } => json!(n),
         Value::Enum { name: None, value } => int_json(*value),
         Value::Compound(fields) => {
             let m: Map<String, Json> = fields
@@ -289,7 +287,10 @@ pub fn info_json(info: &ObjectInfo, children: Option<&[String]>) -> Json {
     let mut m = Map::new();
     m.insert("path".into(), json!(info.path));
     m.insert("kind".into(), json!(info.kind));
-    m.insert("link".into(), info.link.as_ref().map_or(Json::Null, link_json));
+    m.insert(
+        "link".into(),
+        info.link.as_ref().map_or(Json::Null, link_json),
+    );
     let dtype = info
         .dataset
         .as_ref()
@@ -324,9 +325,15 @@ mod tests {
 
     #[test]
     fn values_follow_the_contract() {
-        assert_eq!(value_json(&Value::UInt(u64::MAX)).to_string(), "18446744073709551615");
+        assert_eq!(
+            value_json(&Value::UInt(u64::MAX)).to_string(),
+            "18446744073709551615"
+        );
         assert_eq!(value_json(&Value::Float(f64::NAN)), json!("NaN"));
-        assert_eq!(value_json(&Value::Float(f64::NEG_INFINITY)), json!("-Infinity"));
+        assert_eq!(
+            value_json(&Value::Float(f64::NEG_INFINITY)),
+            json!("-Infinity")
+        );
         assert_eq!(
             value_json(&Value::Complex { re: 1.0, im: -2.0 }),
             json!({"re": 1.0, "im": -2.0})

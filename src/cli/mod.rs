@@ -131,7 +131,9 @@ fn kind_name(kind: Option<ObjectKind>) -> &'static str {
 fn link_text(row: &tree::Row) -> String {
     match row.link_type {
         LinkType::Hard => match &row.alias_of {
-            Some(a) if tree::is_cycle(&row.path, a) => format!("= {a} (cycle: links to its ancestor)"),
+            Some(a) if tree::is_cycle(&row.path, a) => {
+                format!("= {a} (cycle: links to its ancestor)")
+            }
             Some(a) => format!("= {a} (already listed)"),
             None => String::new(),
         },
@@ -145,7 +147,13 @@ fn link_text(row: &tree::Row) -> String {
     }
 }
 
-fn ls(target: &str, as_json: bool, depth: usize, raw: bool, out: &mut dyn Write) -> Result<(), CliError> {
+fn ls(
+    target: &str,
+    as_json: bool,
+    depth: usize,
+    raw: bool,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
     let (file_path, root) = split_target(target);
     let file = open(&file_path)?;
     let rows = tree::walk(&file, &root, depth).map_err(in_file(&file_path))?;
@@ -160,6 +168,7 @@ fn ls(target: &str, as_json: bool, depth: usize, raw: bool, out: &mut dyn Write)
                     "dtype": r.dtype.as_ref().map(crate::model::DType::text),
                     "link": {"type": r.link_type, "target": r.target, "file": r.file},
                     "alias_of": r.alias_of,
+                    "cycle": r.alias_of.as_deref().is_some_and(|a| tree::is_cycle(&r.path, a)),
                     "error": r.error,
                     "omitted": r.omitted,
                 })
@@ -174,9 +183,21 @@ fn ls(target: &str, as_json: bool, depth: usize, raw: bool, out: &mut dyn Write)
             writeln!(out, "{}... {n} more links not listed", "  ".repeat(r.depth))?;
             continue;
         }
-        let kind = if r.error.is_some() { "error" } else { kind_name(r.kind) };
-        let shape = r.shape.as_ref().map(crate::model::Shape::text).unwrap_or_default();
-        let dtype = r.dtype.as_ref().map(crate::model::DType::text).unwrap_or_default();
+        let kind = if r.error.is_some() {
+            "error"
+        } else {
+            kind_name(r.kind)
+        };
+        let shape = r
+            .shape
+            .as_ref()
+            .map(crate::model::Shape::text)
+            .unwrap_or_default();
+        let dtype = r
+            .dtype
+            .as_ref()
+            .map(crate::model::DType::text)
+            .unwrap_or_default();
         let link = r.error.clone().unwrap_or_else(|| link_text(r));
         if raw {
             writeln!(out, "{}\t{kind}\t{shape}\t{dtype}\t{link}", r.path)?;
@@ -217,8 +238,17 @@ fn info(target: &str, as_json: bool, out: &mut dyn Write) -> Result<(), CliError
     if let Some(l) = &info.link
         && l.link.link_type != LinkType::Hard
     {
-        let state = if l.resolves { "resolves" } else { "does not resolve" };
-        writeln!(out, "  link: {:?} {} ({state})", l.link.link_type, link_target(l))?;
+        let state = if l.resolves {
+            "resolves"
+        } else {
+            "does not resolve"
+        };
+        writeln!(
+            out,
+            "  link: {:?} {} ({state})",
+            l.link.link_type,
+            link_target(l)
+        )?;
     }
     if let Some(ds) = &info.dataset {
         writeln!(out, "  dtype: {}", ds.dtype.text())?;
@@ -226,7 +256,11 @@ fn info(target: &str, as_json: bool, out: &mut dyn Write) -> Result<(), CliError
         writeln!(out, "  layout: {}", layout_text(&ds.layout))?;
         for f in &ds.filters {
             let avail = if f.available { "" } else { "  (NOT AVAILABLE)" };
-            writeln!(out, "  filter: {} (id {}) {:?}{avail}", f.name, f.id, f.params)?;
+            writeln!(
+                out,
+                "  filter: {} (id {}) {:?}{avail}",
+                f.name, f.id, f.params
+            )?;
         }
         let ratio = ds
             .compression_ratio()
@@ -260,7 +294,12 @@ fn info(target: &str, as_json: bool, out: &mut dyn Write) -> Result<(), CliError
         )?;
     }
     if let Some(c) = &children {
-        writeln!(out, "  children ({}): {}", info.child_count.unwrap_or(0), c.join(", "))?;
+        writeln!(
+            out,
+            "  children ({}): {}",
+            info.child_count.unwrap_or(0),
+            c.join(", ")
+        )?;
     }
     for a in &info.attrs {
         let value = match &a.value {
@@ -268,7 +307,13 @@ fn info(target: &str, as_json: bool, out: &mut dyn Write) -> Result<(), CliError
             AttrValue::Skipped(why) => format!("<{why}>"),
             AttrValue::Failed(why) => format!("<error: {why}>"),
         };
-        writeln!(out, "  @{} ({}, {}) = {value}", a.name, a.dtype.text(), a.shape.text())?;
+        writeln!(
+            out,
+            "  @{} ({}, {}) = {value}",
+            a.name,
+            a.dtype.text(),
+            a.shape.text()
+        )?;
     }
     Ok(())
 }
@@ -318,7 +363,12 @@ fn json_like(shape: &[usize], it: &mut dyn Iterator<Item = &crate::model::Value>
     }
 }
 
-fn get(target: &str, slice: Option<&str>, as_json: bool, out: &mut dyn Write) -> Result<(), CliError> {
+fn get(
+    target: &str,
+    slice: Option<&str>,
+    as_json: bool,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
     let (file_path, path) = split_target(target);
     let file = open(&file_path)?;
     let axes = parse_slice(slice.unwrap_or("")).map_err(|source| CliError::Object {
@@ -351,8 +401,17 @@ mod tests {
 
     #[test]
     fn targets_split_on_the_last_double_colon() {
-        assert_eq!(split_target("a.h5::/x/y"), (PathBuf::from("a.h5"), "/x/y".to_owned()));
-        assert_eq!(split_target("a.h5"), (PathBuf::from("a.h5"), "/".to_owned()));
-        assert_eq!(split_target("C::dir/a.h5::x"), (PathBuf::from("C::dir/a.h5"), "/x".to_owned()));
+        assert_eq!(
+            split_target("a.h5::/x/y"),
+            (PathBuf::from("a.h5"), "/x/y".to_owned())
+        );
+        assert_eq!(
+            split_target("a.h5"),
+            (PathBuf::from("a.h5"), "/".to_owned())
+        );
+        assert_eq!(
+            split_target("C::dir/a.h5::x"),
+            (PathBuf::from("C::dir/a.h5"), "/x".to_owned())
+        );
     }
 }

@@ -15,4 +15,4 @@ pub use node::{
     LinkType, ObjectId, ObjectInfo, ObjectKind, ScaleRef, Shape, VirtualSource,
 };
 pub use selection::{AxisSlice, Hyperslab, SliceError, parse_slice, resolve};
-pub use value::{Region, RefTarget, Value, Values, bytes_to_hex};
+pub use value::{RefTarget, Region, Value, Values, bytes_to_hex};

@@ -128,7 +128,14 @@ impl Hyperslab {
 
 /// The marker `parse_slice` uses for `...`.
 fn is_ellipsis(a: &AxisSlice) -> bool {
-    matches!(a, AxisSlice::Range { step: Some(0), start: None, stop: None })
+    matches!(
+        a,
+        AxisSlice::Range {
+            step: Some(0),
+            start: None,
+            stop: None
+        }
+    )
 }
 
 /// Resolves a parsed slice against `dims` with numpy's rules (negative indices count from
@@ -177,7 +184,11 @@ pub fn resolve(slice: &[AxisSlice], dims: &[u64]) -> Result<Hyperslab, SliceErro
                 let clamp = |v: i64| (if v < 0 { v + n } else { v }).clamp(0, n);
                 let lo = start.map_or(0, clamp);
                 let hi = stop.map_or(n, clamp);
-                let count = if hi > lo { (hi - lo + step - 1) / step } else { 0 };
+                let count = if hi > lo {
+                    (hi - lo + step - 1) / step
+                } else {
+                    0
+                };
                 h.start[axis] = lo as u64;
                 h.stride[axis] = step as u64;
                 h.count[axis] = count as u64;
@@ -207,9 +218,30 @@ mod tests {
             ("-3:", &[10], &[7], &[1], &[3], &[3]),
             ("2:100", &[5], &[2], &[1], &[3], &[3]),
             ("4:2", &[5], &[4], &[1], &[0], &[0]),
-            ("...,1", &[2, 3, 4], &[0, 0, 1], &[1, 1, 1], &[2, 3, 1], &[2, 3]),
-            ("1,...", &[2, 3, 4], &[1, 0, 0], &[1, 1, 1], &[1, 3, 4], &[3, 4]),
-            ("10:20,3,::2", &[100, 5, 7], &[10, 3, 0], &[1, 1, 2], &[10, 1, 4], &[10, 4]),
+            (
+                "...,1",
+                &[2, 3, 4],
+                &[0, 0, 1],
+                &[1, 1, 1],
+                &[2, 3, 1],
+                &[2, 3],
+            ),
+            (
+                "1,...",
+                &[2, 3, 4],
+                &[1, 0, 0],
+                &[1, 1, 1],
+                &[1, 3, 4],
+                &[3, 4],
+            ),
+            (
+                "10:20,3,::2",
+                &[100, 5, 7],
+                &[10, 3, 0],
+                &[1, 1, 2],
+                &[10, 1, 4],
+                &[10, 4],
+            ),
         ];
         for (expr, dims, start, stride, count, shape) in cases {
             let h = sel(expr, dims).unwrap();

@@ -122,9 +122,7 @@ impl std::fmt::Display for Value {
             }
             Self::Bool(b) => write!(f, "{b}"),
             Self::Str(s) => write!(f, "{s:?}"),
-            Self::Enum {
-                name: Some(n), ..
-            } => f.write_str(n),
+            Self::Enum { name: Some(n), .. } => f.write_str(n),
             Self::Enum { name: None, value } => write!(f, "<no member: {value}>"),
             Self::Compound(fields) => {
                 f.write_str("{")?;

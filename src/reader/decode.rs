@@ -27,13 +27,15 @@ pub(crate) fn decode(mem: &Mem, bytes: &[u8], file_name: &str) -> Value {
     match mem {
         Mem::Int { size, signed } => decode_int(*size, *signed, bytes),
         Mem::F64 => take::<8>(bytes).map_or_else(short, |b| Value::Float(f64::from_ne_bytes(b))),
-        Mem::Complex64 | Mem::ComplexPair => match (take::<8>(bytes), bytes.get(8..).and_then(take::<8>)) {
-            (Some(re), Some(im)) => Value::Complex {
-                re: f64::from_ne_bytes(re),
-                im: f64::from_ne_bytes(im),
-            },
-            _ => short(),
-        },
+        Mem::Complex64 | Mem::ComplexPair => {
+            match (take::<8>(bytes), bytes.get(8..).and_then(take::<8>)) {
+                (Some(re), Some(im)) => Value::Complex {
+                    re: f64::from_ne_bytes(re),
+                    im: f64::from_ne_bytes(im),
+                },
+                _ => short(),
+            }
+        }
         Mem::FixedStr { size, pad } => match bytes.get(..*size) {
             Some(b) => Value::Str(fixed_string(b, *pad)),
             None => short(),
@@ -79,18 +81,17 @@ pub(crate) fn decode(mem: &Mem, bytes: &[u8], file_name: &str) -> Value {
             None => short(),
         },
         Mem::Array {
-            count,
+            dims,
             elem_size,
             base,
-        } => Value::List(
-            (0..*count)
-                .map(|i| {
-                    bytes
-                        .get(i * elem_size..)
-                        .map_or_else(short, |b| decode(base, b, file_name))
-                })
-                .collect(),
-        ),
+        } => {
+            let mut flat = (0..dims.iter().product::<usize>()).map(|i| {
+                bytes
+                    .get(i * elem_size..)
+                    .map_or_else(short, |b| decode(base, b, file_name))
+            });
+            nest(dims, &mut flat)
+        }
         Mem::VarLen { elem_size, base } => decode_vlen(*elem_size, base, bytes, file_name),
         Mem::Ref => match bytes.get(..std::mem::size_of::<hdf5_sys::h5r::H5R_ref_t>()) {
             Some(b) => resolve_ref(b, file_name),
@@ -127,6 +128,14 @@ pub(crate) fn decode(mem: &Mem, bytes: &[u8], file_name: &str) -> Value {
     }
 }
 
+/// Groups a row-major sequence into nested lists following `dims`.
+fn nest(dims: &[usize], flat: &mut dyn Iterator<Item = Value>) -> Value {
+    match dims.split_first() {
+        None => flat.next().unwrap_or_else(short),
+        Some((&n, rest)) => Value::List((0..n).map(|_| nest(rest, flat)).collect()),
+    }
+}
+
 fn decode_int(size: usize, signed: bool, bytes: &[u8]) -> Value {
     let v = match (size, signed) {
         (1, true) => take::<1>(bytes).map(|b| Value::Int(i64::from(i8::from_ne_bytes(b)))),
@@ -152,7 +161,10 @@ fn fixed_string(b: &[u8], pad: StrPad) -> String {
             &b[..end]
         }
         StrPad::Spacepad => {
-            let end = b.iter().rposition(|&c| c != b' ' && c != 0).map_or(0, |i| i + 1);
+            let end = b
+                .iter()
+                .rposition(|&c| c != b' ' && c != 0)
+                .map_or(0, |i| i + 1);
             &b[..end]
         }
     };
@@ -174,7 +186,9 @@ fn decode_vlen(elem_size: usize, base: &Mem, bytes: &[u8], file_name: &str) -> V
     }
     let shown = len.min(MAX_VLEN_ELEMENTS);
     let Some(total) = shown.checked_mul(elem_size) else {
-        return Value::Invalid(format!("variable-length element of {len} items is too large"));
+        return Value::Invalid(format!(
+            "variable-length element of {len} items is too large"
+        ));
     };
     // SAFETY: libhdf5 allocated `len * elem_size` bytes at `ptr` during the read; we view the
     // first `shown` elements of it, and it stays valid until the caller reclaims the buffer.
@@ -184,7 +198,10 @@ fn decode_vlen(elem_size: usize, base: &Mem, bytes: &[u8], file_name: &str) -> V
         .map(|chunk| decode(base, chunk, file_name))
         .collect();
     if shown < len {
-        items.push(Value::Invalid(format!("{} more items not shown", len - shown)));
+        items.push(Value::Invalid(format!(
+            "{} more items not shown",
+            len - shown
+        )));
     }
     Value::List(items)
 }
@@ -206,6 +223,10 @@ mod tests {
         let max = u64::MAX.to_ne_bytes();
         assert_eq!(decode_int(8, false, &max), Value::UInt(u64::MAX));
         assert_eq!(decode_int(1, true, &[0x80]), Value::Int(-128));
-        assert_eq!(decode_int(4, true, &[1, 2]), short(), "short buffers are reported");
+        assert_eq!(
+            decode_int(4, true, &[1, 2]),
+            short(),
+            "short buffers are reported"
+        );
     }
 }

@@ -9,16 +9,17 @@
 use hdf5::Error as H5Error;
 use hdf5_sys::h5i::hid_t;
 use hdf5_sys::h5t::{
-    H5T_ARRAY, H5T_BITFIELD, H5T_C_S1, H5T_COMPLEX, H5T_COMPOUND, H5T_ENUM, H5T_FLOAT,
-    H5T_INTEGER, H5T_NATIVE_DOUBLE, H5T_NATIVE_DOUBLE_COMPLEX, H5T_NATIVE_INT8, H5T_NATIVE_INT16,
+    H5T_ARRAY, H5T_BITFIELD, H5T_C_S1, H5T_COMPLEX, H5T_COMPOUND, H5T_ENUM, H5T_FLOAT, H5T_INTEGER,
+    H5T_NATIVE_DOUBLE, H5T_NATIVE_DOUBLE_COMPLEX, H5T_NATIVE_INT8, H5T_NATIVE_INT16,
     H5T_NATIVE_INT32, H5T_NATIVE_INT64, H5T_NATIVE_UINT8, H5T_NATIVE_UINT16, H5T_NATIVE_UINT32,
     H5T_NATIVE_UINT64, H5T_OPAQUE, H5T_REFERENCE, H5T_STD_REF, H5T_STD_REF_DSETREG,
-    H5T_STD_REF_OBJ, H5T_STRING, H5T_TIME, H5T_VARIABLE, H5T_VLEN, H5T_cset_t, H5T_order_t, H5T_sign_t, H5T_str_t, H5Tarray_create2, H5Tcopy, H5Tcreate,
-    H5Tenum_create, H5Tenum_insert, H5Tequal, H5Tget_array_dims2, H5Tget_array_ndims,
-    H5Tget_class, H5Tget_cset, H5Tget_fields, H5Tget_member_name, H5Tget_member_offset,
-    H5Tget_member_type, H5Tget_member_value, H5Tget_nmembers, H5Tget_order, H5Tget_precision,
-    H5Tget_sign, H5Tget_size, H5Tget_strpad, H5Tget_super, H5Tget_tag, H5Tinsert,
-    H5Tis_variable_str, H5Tset_cset, H5Tset_size, H5Tvlen_create,
+    H5T_STD_REF_OBJ, H5T_STRING, H5T_TIME, H5T_VARIABLE, H5T_VLEN, H5T_cset_t, H5T_order_t,
+    H5T_sign_t, H5T_str_t, H5Tarray_create2, H5Tcopy, H5Tcreate, H5Tenum_create, H5Tenum_insert,
+    H5Tequal, H5Tget_array_dims2, H5Tget_array_ndims, H5Tget_class, H5Tget_cset, H5Tget_fields,
+    H5Tget_member_name, H5Tget_member_offset, H5Tget_member_type, H5Tget_member_value,
+    H5Tget_nmembers, H5Tget_order, H5Tget_precision, H5Tget_sign, H5Tget_size, H5Tget_strpad,
+    H5Tget_super, H5Tget_tag, H5Tinsert, H5Tis_variable_str, H5Tset_cset, H5Tset_size,
+    H5Tvlen_create,
 };
 
 use super::ffi::{Hid, c_str_to_string, call, free_h5_memory, locked};
@@ -32,17 +33,25 @@ pub(crate) const MAX_DEPTH: usize = 32;
 #[derive(Debug)]
 pub(crate) enum Mem {
     /// Native-endian integer of 1, 2, 4 or 8 bytes.
-    Int { size: usize, signed: bool },
+    Int {
+        size: usize,
+        signed: bool,
+    },
     /// Any float, converted to native `f64`.
     F64,
     /// HDF5 2.0 native complex, converted to two native `f64`.
     Complex64,
     /// h5py-style complex: a compound of two floats, converted to two native `f64`.
     ComplexPair,
-    FixedStr { size: usize, pad: StrPad },
+    FixedStr {
+        size: usize,
+        pad: StrPad,
+    },
     /// A `char *` owned by libhdf5 until reclaimed.
     VarStr,
-    Compound { fields: Vec<(String, usize, Mem)> },
+    Compound {
+        fields: Vec<(String, usize, Mem)>,
+    },
     /// Native integer holding an enum value, with the member names.
     Enum {
         size: usize,
@@ -50,15 +59,30 @@ pub(crate) enum Mem {
         members: Vec<EnumMember>,
         is_bool: bool,
     },
-    Array { count: usize, elem_size: usize, base: Box<Mem> },
+    /// An array-type element: `dims` nest the values, row-major.
+    Array {
+        dims: Vec<usize>,
+        elem_size: usize,
+        base: Box<Mem>,
+    },
     /// `hvl_t { size_t len; void *p; }`.
-    VarLen { elem_size: usize, base: Box<Mem> },
+    VarLen {
+        elem_size: usize,
+        base: Box<Mem>,
+    },
     /// `H5R_ref_t` (64 bytes), converted from any reference kind.
     Ref,
     /// Bytes exactly as stored; `int_order` set for bitfields, which decode as integers.
-    Raw { size: usize, int_order: Option<ByteOrder> },
+    Raw {
+        size: usize,
+        int_order: Option<ByteOrder>,
+    },
     /// Integers wider than 8 bytes, decoded from their stored bytes.
-    WideInt { size: usize, signed: bool, order: ByteOrder },
+    WideInt {
+        size: usize,
+        signed: bool,
+        order: ByteOrder,
+    },
 }
 
 impl Mem {
@@ -280,9 +304,7 @@ fn map_integer(t: hid_t, size: usize) -> Result<Mapped, H5Error> {
 fn float_bits(t: hid_t) -> FloatBits {
     let (mut spos, mut epos, mut esize, mut mpos, mut msize) = (0, 0, 0, 0, 0);
     // SAFETY: `t` is a float type and the out-pointers are valid.
-    locked(|| unsafe {
-        H5Tget_fields(t, &mut spos, &mut epos, &mut esize, &mut mpos, &mut msize)
-    });
+    locked(|| unsafe { H5Tget_fields(t, &mut spos, &mut epos, &mut esize, &mut mpos, &mut msize) });
     // SAFETY: `t` is a float type.
     let precision = locked(|| unsafe { H5Tget_precision(t) });
     FloatBits {
@@ -307,9 +329,8 @@ fn map_float(t: hid_t, size: usize) -> Result<Mapped, H5Error> {
 
 fn map_string(t: hid_t, size: usize) -> Result<Mapped, H5Error> {
     // SAFETY: `t` is a string type.
-    let (variable, cset, pad) = locked(|| unsafe {
-        (H5Tis_variable_str(t) > 0, H5Tget_cset(t), H5Tget_strpad(t))
-    });
+    let (variable, cset, pad) =
+        locked(|| unsafe { (H5Tis_variable_str(t) > 0, H5Tget_cset(t), H5Tget_strpad(t)) });
     let charset = if cset == H5T_cset_t::H5T_CSET_UTF8 {
         Charset::Utf8
     } else {
@@ -452,9 +473,7 @@ fn map_enum(t: hid_t, size: usize, depth: usize) -> Result<Mapped, H5Error> {
         let native = value.to_le_bytes();
         let cname = super::ffi::cstring(&name)?;
         // SAFETY: `native` holds at least `native_size` little-endian bytes of the value.
-        call(|| unsafe {
-            H5Tenum_insert(mem_type.id(), cname.as_ptr(), native.as_ptr().cast())
-        })?;
+        call(|| unsafe { H5Tenum_insert(mem_type.id(), cname.as_ptr(), native.as_ptr().cast()) })?;
         members.push(EnumMember { name, value });
     }
     let dtype = DType::Enum {
@@ -512,7 +531,7 @@ fn map_array(t: hid_t, depth: usize) -> Result<Mapped, H5Error> {
         },
         mem_size: count * base.mem_size,
         mem: Mem::Array {
-            count,
+            dims: dims.iter().map(|&d| d as usize).collect(),
             elem_size: base.mem_size,
             base: Box::new(base.mem),
         },

@@ -12,8 +12,7 @@ use hdf5_sys::h5::{H5_index_t, H5_iter_order_t, herr_t};
 use hdf5_sys::h5g::{H5G_info_t, H5Gget_create_plist, H5Gget_info};
 use hdf5_sys::h5i::hid_t;
 use hdf5_sys::h5l::{
-    H5L_info2_t, H5L_type_t, H5Lexists, H5Lget_info2, H5Lget_val, H5Literate2,
-    H5Lunpack_elink_val,
+    H5L_info2_t, H5L_type_t, H5Lexists, H5Lget_info2, H5Lget_val, H5Literate2, H5Lunpack_elink_val,
 };
 use hdf5_sys::h5o::{H5O_token_t, H5Oexists_by_name};
 use hdf5_sys::h5p::{H5P_CRT_ORDER_INDEXED, H5P_DEFAULT, H5Pget_link_creation_order};
@@ -177,7 +176,15 @@ fn link_value(loc: hid_t, name: &str, size: usize) -> Result<Vec<u8>, hdf5::Erro
     let cname = cstring(name)?;
     let mut buf = vec![0u8; size.max(1)];
     // SAFETY: `buf` holds `size` bytes, the link value's size reported by libhdf5.
-    call(|| unsafe { H5Lget_val(loc, cname.as_ptr(), buf.as_mut_ptr().cast(), buf.len(), H5P_DEFAULT) })?;
+    call(|| unsafe {
+        H5Lget_val(
+            loc,
+            cname.as_ptr(),
+            buf.as_mut_ptr().cast(),
+            buf.len(),
+            H5P_DEFAULT,
+        )
+    })?;
     Ok(buf)
 }
 
@@ -187,7 +194,13 @@ fn unpack_external(value: &[u8]) -> Option<(String, String)> {
     let mut path: *const c_char = std::ptr::null();
     // SAFETY: `value` is an external link value; the out-pointers point into it.
     call(|| unsafe {
-        H5Lunpack_elink_val(value.as_ptr().cast(), value.len(), &mut flags, &mut file, &mut path)
+        H5Lunpack_elink_val(
+            value.as_ptr().cast(),
+            value.len(),
+            &mut flags,
+            &mut file,
+            &mut path,
+        )
     })
     .ok()?;
     // SAFETY: both point at NUL-terminated strings inside `value`, which is still alive.
@@ -240,7 +253,12 @@ pub(crate) fn status(file: hid_t, file_path: &Path, path: &str) -> Result<LinkSt
     // SAFETY: initialised by the successful call above.
     let info = unsafe { info.assume_init() };
     let group = super::object::open_object(file, parent)?;
-    let link = describe(group.id(), name.to_owned(), info, super::object::fileno(file));
+    let link = describe(
+        group.id(),
+        name.to_owned(),
+        info,
+        super::object::fileno(file),
+    );
     let resolves = match link.link_type {
         LinkType::Hard => true,
         LinkType::External => link

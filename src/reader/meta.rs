@@ -106,7 +106,14 @@ fn external_files(dcpl: hid_t) -> Vec<ExternalFile> {
             let mut size = 0u64;
             // SAFETY: `name` has room for 4096 bytes.
             let ok = locked(|| unsafe {
-                H5Pget_external(dcpl, i, name.len(), name.as_mut_ptr().cast(), &mut offset, &mut size)
+                H5Pget_external(
+                    dcpl,
+                    i,
+                    name.len(),
+                    name.as_mut_ptr().cast(),
+                    &mut offset,
+                    &mut size,
+                )
             }) >= 0;
             ok.then(|| ExternalFile {
                 name: c_buf_to_string(&name),
@@ -126,11 +133,13 @@ fn virtual_sources(dcpl: hid_t, holder: &Path) -> Vec<VirtualSource> {
     (0..n)
         .map(|i| {
             // SAFETY: `i` is below the mapping count; each getter writes at most `size` bytes.
-            let file = read_string(|buf, size| unsafe { H5Pget_virtual_filename(dcpl, i, buf, size) })
-                .unwrap_or_default();
+            let file =
+                read_string(|buf, size| unsafe { H5Pget_virtual_filename(dcpl, i, buf, size) })
+                    .unwrap_or_default();
             // SAFETY: as above.
-            let dataset = read_string(|buf, size| unsafe { H5Pget_virtual_dsetname(dcpl, i, buf, size) })
-                .unwrap_or_default();
+            let dataset =
+                read_string(|buf, size| unsafe { H5Pget_virtual_dsetname(dcpl, i, buf, size) })
+                    .unwrap_or_default();
             let found = file == "." || super::links::external_target_exists(holder, &file);
             VirtualSource {
                 file,
@@ -150,9 +159,11 @@ pub(crate) fn dataset_info(
 ) -> Result<DatasetInfo, ReadError> {
     let at = |op| ReadError::at(op, path);
     // SAFETY (for the three getters): `dset` is an open dataset.
-    let ftype = Hid::from_call(|| unsafe { H5Dget_type(dset) }).map_err(at("reading the type of"))?;
+    let ftype =
+        Hid::from_call(|| unsafe { H5Dget_type(dset) }).map_err(at("reading the type of"))?;
     let mapped = map_type(ftype.id()).map_err(at("decoding the type of"))?;
-    let space = Hid::from_call(|| unsafe { H5Dget_space(dset) }).map_err(at("reading the shape of"))?;
+    let space =
+        Hid::from_call(|| unsafe { H5Dget_space(dset) }).map_err(at("reading the shape of"))?;
     let shape = shape_of(space.id()).map_err(at("reading the shape of"))?;
     let dcpl = Hid::from_call(|| unsafe { H5Dget_create_plist(dset) })
         .map_err(at("reading the creation properties of"))?;
@@ -219,40 +230,32 @@ pub(crate) fn is_scale(obj: hid_t, path: &str, file_name: &str) -> bool {
 
 /// Labels and attached scales per axis, read from `DIMENSION_LABELS` and `DIMENSION_LIST`.
 /// Returns an empty list when the dataset has neither.
-pub(crate) fn dims(
-    file: hid_t,
-    obj: hid_t,
-    rank: usize,
-    path: &str,
-    file_name: &str,
-) -> Vec<Dim> {
-    let labels: Vec<Option<String>> = match attribute_by_name(obj, "DIMENSION_LABELS", path, file_name)
-        .map(|a| a.value)
-    {
-        Some(AttrValue::Loaded(v)) => v
-            .iter()
-            .map(|x| x.as_str().filter(|s| !s.is_empty()).map(str::to_owned))
-            .collect(),
-        _ => Vec::new(),
-    };
-    let lists: Vec<Vec<String>> = match attribute_by_name(obj, "DIMENSION_LIST", path, file_name)
-        .map(|a| a.value)
-    {
-        Some(AttrValue::Loaded(v)) => v
-            .iter()
-            .map(|axis| match axis {
-                Value::List(refs) => refs
-                    .iter()
-                    .filter_map(|r| match r {
-                        Value::Ref(Some(t)) => t.path.clone(),
-                        _ => None,
-                    })
-                    .collect(),
-                _ => Vec::new(),
-            })
-            .collect(),
-        _ => Vec::new(),
-    };
+pub(crate) fn dims(file: hid_t, obj: hid_t, rank: usize, path: &str, file_name: &str) -> Vec<Dim> {
+    let labels: Vec<Option<String>> =
+        match attribute_by_name(obj, "DIMENSION_LABELS", path, file_name).map(|a| a.value) {
+            Some(AttrValue::Loaded(v)) => v
+                .iter()
+                .map(|x| x.as_str().filter(|s| !s.is_empty()).map(str::to_owned))
+                .collect(),
+            _ => Vec::new(),
+        };
+    let lists: Vec<Vec<String>> =
+        match attribute_by_name(obj, "DIMENSION_LIST", path, file_name).map(|a| a.value) {
+            Some(AttrValue::Loaded(v)) => v
+                .iter()
+                .map(|axis| match axis {
+                    Value::List(refs) => refs
+                        .iter()
+                        .filter_map(|r| match r {
+                            Value::Ref(Some(t)) => t.path.clone(),
+                            _ => None,
+                        })
+                        .collect(),
+                    _ => Vec::new(),
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
     if labels.iter().all(Option::is_none) && lists.iter().all(Vec::is_empty) {
         return Vec::new();
     }

@@ -25,7 +25,9 @@ pub use open::{SIGNATURE, find_signature};
 pub use read::DEFAULT_READ_CAP_BYTES;
 
 use self::ffi::Hid;
-use crate::model::{AxisSlice, Hyperslab, LinkStatus, LinkType, ObjectId, ObjectInfo, ObjectKind, Values};
+use crate::model::{
+    AxisSlice, Hyperslab, LinkStatus, LinkType, ObjectId, ObjectInfo, ObjectKind, Values,
+};
 
 /// The version of the libhdf5 linked into this build, e.g. `(2, 2, 0)`.
 pub fn library_version() -> (u8, u8, u8) {
@@ -43,7 +45,10 @@ pub struct H5File {
 
 /// Makes `p` absolute inside the file (`a/b` → `/a/b`), without a trailing slash.
 pub fn normalize_path(p: &str) -> String {
-    let parts: Vec<&str> = p.split('/').filter(|s| !s.is_empty() && *s != ".").collect();
+    let parts: Vec<&str> = p
+        .split('/')
+        .filter(|s| !s.is_empty() && *s != ".")
+        .collect();
     format!("/{}", parts.join("/"))
 }
 
@@ -106,12 +111,7 @@ impl H5File {
                 let (mapped, _space, shape) = dataset_type_and_space(obj.id(), &path)?;
                 (Some(mapped.dtype), Some(shape))
             }
-            ObjectKind::Datatype => (
-                dtype::map_type(obj.id())
-                    .map(|m| m.dtype)
-                    .ok(),
-                None,
-            ),
+            ObjectKind::Datatype => (dtype::map_type(obj.id()).map(|m| m.dtype).ok(), None),
             ObjectKind::Group | ObjectKind::Link => (None, None),
         };
         Ok(Entry {
@@ -152,7 +152,13 @@ impl H5File {
         match basic.kind {
             ObjectKind::Dataset => {
                 let ds = meta::dataset_info(obj.id(), &path, &self.path, &self.name)?;
-                info.dims = meta::dims(self.hid.id(), obj.id(), ds.shape.dims().len(), &path, &self.name);
+                info.dims = meta::dims(
+                    self.hid.id(),
+                    obj.id(),
+                    ds.shape.dims().len(),
+                    &path,
+                    &self.name,
+                );
                 info.is_scale = meta::is_scale(obj.id(), &path, &self.name);
                 info.dataset = Some(ds);
             }
@@ -173,7 +179,12 @@ impl H5File {
 
     /// Reads the selection `slice` of the dataset at `path`, refusing selections whose
     /// decoded size exceeds `cap_bytes`.
-    pub fn read(&self, path: &str, slice: &[AxisSlice], cap_bytes: u64) -> Result<Values, ReadError> {
+    pub fn read(
+        &self,
+        path: &str,
+        slice: &[AxisSlice],
+        cap_bytes: u64,
+    ) -> Result<Values, ReadError> {
         let path = normalize_path(path);
         let obj = object::open_object(self.hid.id(), &path)?;
         if object::basic(obj.id(), &path)?.kind != ObjectKind::Dataset {
@@ -205,11 +216,13 @@ fn dataset_type_and_space(
     // SAFETY: `dset` is an open dataset.
     let ftype = Hid::from_call(|| unsafe { H5Dget_type(dset) })
         .map_err(ReadError::at("reading the type of", path))?;
-    let mapped = dtype::map_type(ftype.id()).map_err(ReadError::at("decoding the type of", path))?;
+    let mapped =
+        dtype::map_type(ftype.id()).map_err(ReadError::at("decoding the type of", path))?;
     // SAFETY: as above.
     let space = Hid::from_call(|| unsafe { H5Dget_space(dset) })
         .map_err(ReadError::at("reading the shape of", path))?;
-    let shape = object::shape_of(space.id()).map_err(ReadError::at("reading the shape of", path))?;
+    let shape =
+        object::shape_of(space.id()).map_err(ReadError::at("reading the shape of", path))?;
     Ok((mapped, space, shape))
 }
 

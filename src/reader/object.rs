@@ -9,9 +9,13 @@ use hdf5_sys::h5::H5_iter_order_t;
 use hdf5_sys::h5a::{H5Aget_name, H5Aget_space, H5Aget_storage_size, H5Aget_type, H5Aopen_by_idx};
 use hdf5_sys::h5f::H5Fget_fileno;
 use hdf5_sys::h5i::hid_t;
-use hdf5_sys::h5o::{H5O_INFO_BASIC, H5O_INFO_NUM_ATTRS, H5O_info2_t, H5O_type_t, H5Oget_info3, H5Oopen};
+use hdf5_sys::h5o::{
+    H5O_INFO_BASIC, H5O_INFO_NUM_ATTRS, H5O_info2_t, H5O_type_t, H5Oget_info3, H5Oopen,
+};
 use hdf5_sys::h5p::H5P_DEFAULT;
-use hdf5_sys::h5s::{H5S_UNLIMITED, H5S_class_t, H5Sget_simple_extent_dims, H5Sget_simple_extent_type};
+use hdf5_sys::h5s::{
+    H5S_UNLIMITED, H5S_class_t, H5Sget_simple_extent_dims, H5Sget_simple_extent_type,
+};
 
 use super::dtype::map_type;
 use super::error::ReadError;
@@ -91,7 +95,9 @@ pub(crate) fn shape_of(space: hid_t) -> Result<Shape, hdf5::Error> {
             let mut dims = vec![0u64; rank];
             let mut max = vec![0u64; rank];
             // SAFETY: both buffers have `rank` entries.
-            call(|| unsafe { H5Sget_simple_extent_dims(space, dims.as_mut_ptr(), max.as_mut_ptr()) })?;
+            call(|| unsafe {
+                H5Sget_simple_extent_dims(space, dims.as_mut_ptr(), max.as_mut_ptr())
+            })?;
             let max = max
                 .into_iter()
                 .map(|m| (m != H5S_UNLIMITED).then_some(m))
@@ -107,11 +113,18 @@ pub(crate) fn attributes(obj: hid_t, count: u64, path: &str, file_name: &str) ->
     let open = |index: H5_index_t, i: u64| {
         // SAFETY: `dot` is NUL-terminated; `i` is below the attribute count.
         Hid::from_call(|| unsafe {
-            H5Aopen_by_idx(obj, dot.as_ptr(), index, H5_iter_order_t::H5_ITER_INC, i, H5P_DEFAULT, H5P_DEFAULT)
+            H5Aopen_by_idx(
+                obj,
+                dot.as_ptr(),
+                index,
+                H5_iter_order_t::H5_ITER_INC,
+                i,
+                H5P_DEFAULT,
+                H5P_DEFAULT,
+            )
         })
     };
-    // Creation order is only indexed when the writer asked for it; probing is the cheap test.
-    let index = if count > 0 && open(H5_index_t::H5_INDEX_CRT_ORDER, 0).is_ok() {
+    let index = if attr_creation_order_tracked(obj) {
         H5_index_t::H5_INDEX_CRT_ORDER
     } else {
         H5_index_t::H5_INDEX_NAME
@@ -119,13 +132,47 @@ pub(crate) fn attributes(obj: hid_t, count: u64, path: &str, file_name: &str) ->
     (0..count)
         .map(|i| match open(index, i) {
             Ok(attr) => attribute(&attr, path, file_name),
-            Err(e) => Attribute::failed(format!("#{i}"), format!("cannot open attribute #{i} of {path}: {e}")),
+            Err(e) => Attribute::failed(
+                format!("#{i}"),
+                format!("cannot open attribute #{i} of {path}: {e}"),
+            ),
         })
         .collect()
 }
 
+/// Whether the object's creation properties track attribute creation order.
+fn attr_creation_order_tracked(obj: hid_t) -> bool {
+    use hdf5_sys::h5d::H5Dget_create_plist;
+    use hdf5_sys::h5g::H5Gget_create_plist;
+    use hdf5_sys::h5p::{H5P_CRT_ORDER_TRACKED, H5Pget_attr_creation_order};
+    use hdf5_sys::h5t::H5Tget_create_plist;
+    let Ok(b) = basic(obj, "") else {
+        return false;
+    };
+    // SAFETY: `obj` is an open object of the kind matched.
+    let plist = Hid::from_call(|| unsafe {
+        match b.kind {
+            ObjectKind::Group => H5Gget_create_plist(obj),
+            ObjectKind::Dataset => H5Dget_create_plist(obj),
+            ObjectKind::Datatype | ObjectKind::Link => H5Tget_create_plist(obj),
+        }
+    });
+    let Ok(plist) = plist else {
+        return false;
+    };
+    let mut flags = 0u32;
+    // SAFETY: `plist` is an object-creation list and `flags` a valid out-pointer.
+    let ok = locked(|| unsafe { H5Pget_attr_creation_order(plist.id(), &mut flags) }) >= 0;
+    ok && flags & H5P_CRT_ORDER_TRACKED != 0
+}
+
 /// Opens the attribute `name` of `obj`, if it exists.
-pub(crate) fn attribute_by_name(obj: hid_t, name: &str, path: &str, file_name: &str) -> Option<Attribute> {
+pub(crate) fn attribute_by_name(
+    obj: hid_t,
+    name: &str,
+    path: &str,
+    file_name: &str,
+) -> Option<Attribute> {
     let c = cstring(name).ok()?;
     // SAFETY: `c` is NUL-terminated and `obj` open.
     let exists = locked(|| unsafe { hdf5_sys::h5a::H5Aexists(obj, c.as_ptr()) }) > 0;
@@ -133,7 +180,8 @@ pub(crate) fn attribute_by_name(obj: hid_t, name: &str, path: &str, file_name: &
         return None;
     }
     // SAFETY: as above; the attribute exists.
-    let attr = Hid::from_call(|| unsafe { hdf5_sys::h5a::H5Aopen(obj, c.as_ptr(), H5P_DEFAULT) }).ok()?;
+    let attr =
+        Hid::from_call(|| unsafe { hdf5_sys::h5a::H5Aopen(obj, c.as_ptr(), H5P_DEFAULT) }).ok()?;
     Some(attribute(&attr, path, file_name))
 }
 

@@ -70,7 +70,8 @@ pub(crate) fn open_read_only(path: &Path) -> Result<Hid, ReadError> {
         .map_err(open_err)?;
     let name = cstring(&path.to_string_lossy()).map_err(open_err)?;
     // SAFETY: `name` is NUL-terminated and `fapl` valid; RDONLY never writes the file.
-    Hid::from_call(|| unsafe { H5Fopen(name.as_ptr(), H5F_ACC_RDONLY, fapl.id()) }).map_err(open_err)
+    Hid::from_call(|| unsafe { H5Fopen(name.as_ptr(), H5F_ACC_RDONLY, fapl.id()) })
+        .map_err(open_err)
 }
 
 #[cfg(test)]

@@ -69,9 +69,8 @@ where
     if mapped.mem.needs_reclaim() {
         let dims = [n as u64];
         // SAFETY: a one-dimensional space of `n` elements describing the buffer.
-        let space = Hid::from_call(|| unsafe {
-            H5Screate_simple(1, dims.as_ptr(), std::ptr::null())
-        })?;
+        let space =
+            Hid::from_call(|| unsafe { H5Screate_simple(1, dims.as_ptr(), std::ptr::null()) })?;
         let p = buf.as_mut_ptr();
         // SAFETY: the buffer holds `n` elements of `mem_type`, filled by libhdf5; reclaiming
         // frees the strings, sequences and references it allocated, exactly once.

@@ -1,0 +1,352 @@
+//! The real-world corpus (`../shared/corpus`): every file lists or is refused cleanly, and
+//! ground-truth facts from `MANIFEST_public.tsv` hold through `info` and `get`.
+//! Skips with a message when the corpus is absent, so a fresh clone still passes.
+
+mod common;
+
+use std::time::Duration;
+
+use serde_json::{Value as Json, json};
+
+/// Files whose listing must fail (not HDF5, or a member of a multi-file family).
+fn must_refuse(features: &str) -> bool {
+    features
+        .split(';')
+        .any(|f| f == "not-hdf5" || f == "multi-file-driver")
+        || features.starts_with("companion-of:") && !features.contains(".h5:") // raw .bin companions
+}
+
+#[test]
+fn every_manifest_file_lists_or_is_refused_cleanly() {
+    let Some(corpus) = common::corpus() else {
+        return;
+    };
+    let manifest = std::fs::read_to_string(corpus.join("MANIFEST_public.tsv")).unwrap();
+    let mut checked = 0;
+    for line in manifest.lines().skip(1) {
+        let cols: Vec<&str> = line.split('\t').collect();
+        let rel = cols[1].trim_start_matches("public/");
+        let features = cols[7];
+        let path = corpus.join(rel);
+        let path_s = path.to_string_lossy().into_owned();
+        let r = common::run_with_limit(&["ls", "--json", &path_s], Duration::from_secs(60));
+        assert!(!r.timed_out, "ls {rel} took longer than 60 s");
+        assert!(
+            r.code.is_some(),
+            "ls {rel} crashed (killed by a signal): {}",
+            r.stderr
+        );
+        assert!(
+            !r.stderr.contains("panicked"),
+            "ls {rel} panicked: {}",
+            r.stderr
+        );
+        if r.code == Some(0) {
+            let rows: Json = serde_json::from_str(&r.stdout).unwrap();
+            assert!(rows.is_array(), "ls --json {rel} prints an array");
+        } else {
+            let is_bin = rel.ends_with(".bin");
+            assert!(
+                must_refuse(features) || is_bin,
+                "ls {rel} failed but the file is valid: {}",
+                r.stderr
+            );
+            assert_eq!(
+                r.stderr.lines().count(),
+                1,
+                "one-line error for {rel}: {}",
+                r.stderr
+            );
+            assert!(
+                r.stderr.contains(&path_s),
+                "the error names the file: {}",
+                r.stderr
+            );
+        }
+        checked += 1;
+    }
+    assert!(checked > 150, "the manifest lists all files ({checked})");
+}
+
+/// One ground-truth fact: a command and the JSON it must produce at a pointer.
+struct Fact {
+    file: &'static str,
+    object: &'static str,
+    /// `Some(slice)` for `get`, `None` for `info`.
+    slice: Option<&'static str>,
+    /// JSON pointer into the output (`/values` for get results).
+    pointer: &'static str,
+    expect: Json,
+}
+
+const fn get(file: &'static str, object: &'static str, slice: &'static str, expect: Json) -> Fact {
+    Fact {
+        file,
+        object,
+        slice: Some(slice),
+        pointer: "/values",
+        expect,
+    }
+}
+
+const fn info(
+    file: &'static str,
+    object: &'static str,
+    pointer: &'static str,
+    expect: Json,
+) -> Fact {
+    Fact {
+        file,
+        object,
+        slice: None,
+        pointer,
+        expect,
+    }
+}
+
+fn facts() -> Vec<Fact> {
+    let num = "generated/h5py_numeric_types.h5";
+    let cmp = "generated/h5py_compound_enum_opaque.h5";
+    let nd = "generated/h5py_ndim.h5";
+    let se = "generated/h5py_scalar_empty.h5";
+    let links = "generated/h5py_links.h5";
+    let cf = "generated/netcdf4_cf.nc";
+    let nx = "generated/nexus_nexusformat.nxs";
+    let fill = "generated/h5py_resizable_fill.h5";
+    vec![
+        // Integers: extremes, both byte orders, unsigned never shown as signed.
+        get(num, "/integers/int8_le", "0", json!(-128)),
+        get(num, "/integers/int8_le", "7", json!(127)),
+        get(num, "/integers/int64_be", "0", json!(i64::MIN)),
+        get(num, "/integers/int64_be", "7", json!(i64::MAX)),
+        get(num, "/integers/uint64_le", "7", json!(u64::MAX)),
+        get(num, "/integers/uint32_be", "6", json!(4_294_967_294u32)),
+        info(num, "/integers/int64_be", "/dtype/order", json!("be")),
+        info(num, "/integers/uint64_le", "/dtype/signed", json!(false)),
+        // Floats: specials, half precision, subnormals, long double.
+        get(num, "/floats/float32_be", "6", json!("Infinity")),
+        get(num, "/floats/float32_be", "7", json!("-Infinity")),
+        get(num, "/floats/float32_be", "8", json!("NaN")),
+        get(num, "/floats/float32_be", "1", json!(-0.0)),
+        get(num, "/floats/float16_le", "4", json!(3.140625)),
+        get(num, "/floats/float16_le", "9", json!(65504.0)),
+        get(num, "/floats/float64_le", "11", json!(5e-324)),
+        info(num, "/floats/float16_le", "/dtype/size", json!(2)),
+        // Complex: h5py {r,i} compounds and HDF5 2.0 native complex.
+        get(
+            num,
+            "/complex/complex64_le",
+            "1",
+            json!({"re": -3.5, "im": 0.25}),
+        ),
+        get(
+            num,
+            "/complex/complex128_2d",
+            "2,3",
+            json!({"re": 11.0, "im": 11.0}),
+        ),
+        get(
+            "generated/h5py_hdf5v2_native_complex.h5",
+            "/native_complex64",
+            "1",
+            json!({"re": -3.0, "im": -4.0}),
+        ),
+        get(
+            "generated/h5py_hdf5v2_native_complex.h5",
+            "/native_complex128_be",
+            "0",
+            json!({"re": 1.5, "im": -2.5}),
+        ),
+        // Compounds, enums, bool, opaque, arrays, vlen, bitfields.
+        get(cmp, "/compound_nested", "1", json!(null)), // replaced below by pointer checks
+        get(
+            cmp,
+            "/enum_i1",
+            "",
+            json!(["RED", "GREEN", "BLUE", "GREEN", "RED"]),
+        ),
+        get(cmp, "/enum_u2_2d", "1,0", json!("ON")),
+        get(cmp, "/bool", "1", json!(false)),
+        get(cmp, "/opaque_tagged", "0", json!("0xdeadbeef00010203")),
+        info(
+            cmp,
+            "/opaque_tagged",
+            "/dtype/tag",
+            json!("raw sensor bytes"),
+        ),
+        get(
+            cmp,
+            "/array_elem_2x3",
+            "3",
+            json!([[18.0, 19.0, 20.0], [21.0, 22.0, 23.0]]),
+        ),
+        get(cmp, "/vlen_int32", "1", json!([1, 2, 3])),
+        get(cmp, "/vlen_int32", "2", json!([])),
+        get(cmp, "/bitfield_b16be", "0", json!(0x0102)),
+        // Shapes, n-d indexing.
+        get(nd, "/d2", "59,79", json!(59079)),
+        get(nd, "/d4", "1,2,3,4", json!(1234)),
+        get(nd, "/d8", "1,1,1,1,1,1,1,1", json!(255)),
+        info(nd, "/d3", "/shape", json!([10, 20, 30])),
+        get(nd, "/large_2d_chunked", "1999,1499", json!(3498)),
+        // Scalar, null and empty dataspaces.
+        get(se, "/scalar_int", "", json!(42)),
+        get(se, "/scalar_str", "", json!("scalar string")),
+        get(se, "/scalar_compound", "", json!({"a": 1, "b": 2.0})),
+        info(se, "/null_dataspace_f4", "/shape", json!(null)),
+        info(se, "/zero_len_2d_chunked", "/maxshape", json!([null, 5])),
+        // Links.
+        info(links, "/soft_to_real", "/link/target", json!("/real")),
+        info(links, "/dangling_soft", "/link/resolves", json!(false)),
+        info(links, "/soft_loop_a", "/link/resolves", json!(false)),
+        info(
+            links,
+            "/ext_dataset",
+            "/link/file",
+            json!("h5py_links_target.h5"),
+        ),
+        info(links, "/ext_dataset", "/link/resolves", json!(true)),
+        info(links, "/ext_missing_file", "/link/resolves", json!(false)),
+        get(links, "/soft_chain", "", json!([0.0, 1.0, 2.0, 3.0, 4.0])),
+        // Dimension scales (netCDF-4) and their names.
+        info(cf, "/temp", "/dims/1/scales/0/path", json!("/lat")),
+        info(cf, "/temp", "/dims/0/scales/0/path", json!("/time")),
+        info(cf, "/lat", "/is_scale", json!(true)),
+        get(cf, "/temp", "2,5,10", json!(297.165_191_650_390_6)),
+        get(cf, "/station_name", "3", json!("station_03")),
+        // NeXus.
+        info(nx, "/entry/data", "/attrs", json!(null)), // replaced below by attribute lookups
+        get(nx, "/entry/data/x", "100", json!(10.0)),
+        get(nx, "/entry/data/counts", "25,50", json!(1000.0)),
+        // Fill values and unlimited shapes.
+        info(fill, "/growing_1d", "/maxshape", json!([null])),
+        info(fill, "/growing_1d", "/layout/fill_value", json!(-1.0)),
+        get(fill, "/growing_1d", "2500", json!(-1.0)),
+        get(fill, "/fill_chunked_partial", "50,50", json!(-999.0)),
+        // Virtual datasets: missing sources read as fill and are reported.
+        get("generated/h5py_vds.h5", "/stacked", "1,5", json!(1005)),
+        get("generated/h5py_vds.h5", "/interleaved", "3", json!(-2)),
+        // Filters (built in and plugins compiled in).
+        get(
+            "generated/h5py_filters_builtin.h5",
+            "/gzip1",
+            "100,200",
+            json!(534.051_391_601_562_5),
+        ),
+        get(
+            "generated/h5py_filters_builtin.h5",
+            "/lzf",
+            "100,200",
+            json!(534.051_391_601_562_5),
+        ),
+        get(
+            "generated/h5py_filters_builtin.h5",
+            "/gzip_shuffle_fletcher32",
+            "100,200",
+            json!(5340),
+        ),
+        // Region references resolve to their target and selection.
+        info(
+            "fetched/hdf5/tattrreg.h5",
+            "/Dataset1",
+            "/attrs/0/value/0/ref",
+            json!("/Dataset2"),
+        ),
+        info(
+            "fetched/hdf5/tattrreg.h5",
+            "/Dataset1",
+            "/attrs/0/value/0/region/blocks/0/start",
+            json!([2, 2]),
+        ),
+        // Big-endian legacy files, user blocks.
+        get(
+            "fetched/pytables/smpl_f64be.h5",
+            "/TestArray",
+            "0",
+            json!(null),
+        ), // replaced below
+    ]
+}
+
+/// Facts that need a look at structured output rather than one pointer.
+fn check_special(corpus: &std::path::Path) {
+    let p = |f: &str| corpus.join(f).to_string_lossy().into_owned();
+    let cmp = p("generated/h5py_compound_enum_opaque.h5");
+    let row1 = common::json(&[
+        "get",
+        &format!("{cmp}::/compound_nested"),
+        "--slice",
+        "1",
+        "--json",
+    ]);
+    assert_eq!(row1["values"]["name"], json!("row1"), "compound field name");
+    assert_eq!(
+        row1["values"]["position"],
+        json!([1.0, 1.5, -1.0]),
+        "compound array member"
+    );
+    let row2 = common::json(&[
+        "get",
+        &format!("{cmp}::/compound_nested"),
+        "--slice",
+        "2",
+        "--json",
+    ]);
+    assert_eq!(
+        row2["values"]["label"],
+        json!("label-2-é"),
+        "vlen utf-8 in a compound"
+    );
+    assert_eq!(
+        row2["values"]["matrix"],
+        json!([[2, 3], [4, 5]]),
+        "2-D array member"
+    );
+
+    let nx = p("generated/nexus_nexusformat.nxs");
+    let data = common::json(&["info", &format!("{nx}::/entry/data"), "--json"]);
+    let attr = |name: &str| {
+        data["attrs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["name"] == name)
+            .map(|a| a["value"].clone())
+            .unwrap_or(Json::Null)
+    };
+    assert_eq!(attr("signal"), json!("counts"), "NXdata signal");
+    assert_eq!(attr("axes"), json!(["y", "x"]), "NXdata axes");
+
+    let be = p("fetched/pytables/smpl_f64be.h5");
+    let info = common::json(&["info", &format!("{be}::/TestArray"), "--json"]);
+    assert_eq!(info["dtype"]["order"], json!("be"), "big-endian float64");
+}
+
+#[test]
+fn ground_truth_facts_hold() {
+    let Some(corpus) = common::corpus() else {
+        return;
+    };
+    let mut checked = 0;
+    for f in facts().iter().filter(|f| !f.expect.is_null()) {
+        let file = corpus.join(f.file).to_string_lossy().into_owned();
+        let target = format!("{file}::{}", f.object);
+        let doc = match f.slice {
+            Some(s) => common::json(&["get", &target, "--slice", s, "--json"]),
+            None => common::json(&["info", &target, "--json"]),
+        };
+        let got = doc.pointer(f.pointer).cloned().unwrap_or(Json::Null);
+        assert_eq!(
+            got, f.expect,
+            "{} {} {:?} {}",
+            f.file, f.object, f.slice, f.pointer
+        );
+        checked += 1;
+    }
+    check_special(&corpus);
+    checked += 8;
+    assert!(
+        checked >= 40,
+        "at least 40 ground-truth facts are asserted ({checked})"
+    );
+}
