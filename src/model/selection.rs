@@ -206,10 +206,19 @@ mod tests {
         resolve(&parse_slice(expr)?, dims)
     }
 
+    /// (expr, dims, start, stride, count, result shape)
+    type Case<'a> = (
+        &'a str,
+        &'a [u64],
+        &'a [u64],
+        &'a [u64],
+        &'a [u64],
+        &'a [usize],
+    );
+
     #[test]
     fn numpy_semantics_table() {
-        // (expr, dims, start, stride, count, result shape)
-        let cases: &[(&str, &[u64], &[u64], &[u64], &[u64], &[usize])] = &[
+        let cases: &[Case<'_>] = &[
             ("", &[5, 4], &[0, 0], &[1, 1], &[5, 4], &[5, 4]),
             ("1:3", &[5, 4], &[1, 0], &[1, 1], &[2, 4], &[2, 4]),
             ("3,4", &[5, 6], &[3, 4], &[1, 1], &[1, 1], &[]),

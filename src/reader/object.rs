@@ -29,6 +29,7 @@ pub const MAX_ATTR_ELEMENTS: u64 = 65_536;
 pub const MAX_ATTR_BYTES: u64 = 1 << 20;
 
 /// The file number of the file holding `loc` (0 if unknown).
+#[allow(clippy::useless_conversion, reason = "c_ulong is 32-bit on Windows")]
 pub(crate) fn fileno(loc: hid_t) -> u64 {
     let mut n: std::ffi::c_ulong = 0;
     // SAFETY: `loc` is an open identifier and `n` a valid out-pointer.
@@ -51,6 +52,7 @@ pub(crate) struct Basic {
     pub num_attrs: u64,
 }
 
+#[allow(clippy::useless_conversion, reason = "c_ulong is 32-bit on Windows")]
 pub(crate) fn basic(obj: hid_t, path: &str) -> Result<Basic, ReadError> {
     let mut info = std::mem::MaybeUninit::<H5O_info2_t>::zeroed();
     // SAFETY: `obj` is open and `info` a valid out-pointer.

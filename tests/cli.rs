@@ -1,0 +1,150 @@
+//! The CLI contract (docs/cli.md) on the bundled demo file: JSON shapes, exit codes, and
+//! one-line errors that name the file and the object.
+
+mod common;
+
+use serde_json::json;
+
+#[test]
+fn ls_lists_the_demo_with_aliases_and_links() {
+    let rows = common::json(&["ls", &common::demo(), "--json"]);
+    let rows = rows.as_array().unwrap();
+    let find = |p: &str| {
+        rows.iter()
+            .find(|r| r["path"] == p)
+            .unwrap_or_else(|| panic!("{p} listed"))
+    };
+    assert_eq!(find("/waveforms/signal")["shape"], json!([100_000]));
+    assert_eq!(find("/waveforms/signal")["dtype"], json!("float32"));
+    assert_eq!(
+        find("/links/signal_alias")["link"]["target"],
+        json!("/waveforms/signal")
+    );
+    assert_eq!(
+        find("/links/image_hardlink")["alias_of"],
+        json!("/images/image")
+    );
+    assert_eq!(find("/links/image_hardlink")["cycle"], json!(false));
+    let shallow = common::json(&["ls", &common::demo(), "--json", "--depth", "1"]);
+    assert!(
+        shallow.as_array().unwrap().iter().all(|r| r["path"]
+            .as_str()
+            .unwrap()
+            .matches('/')
+            .count()
+            == 1)
+    );
+}
+
+#[test]
+fn info_reports_scales_attributes_and_layout() {
+    let doc = common::json(&[
+        "info",
+        &format!("{}::/images/image", common::demo()),
+        "--json",
+    ]);
+    assert_eq!(doc["kind"], json!("dataset"));
+    assert_eq!(doc["shape"], json!([256, 384]));
+    assert_eq!(doc["layout"]["chunks"], json!([64, 64]));
+    assert_eq!(doc["layout"]["filters"][0]["name"], json!("deflate"));
+    assert_eq!(
+        doc["dims"][1],
+        json!({"label": "x", "scales": [{"path": "/images/x", "name": "x"}]})
+    );
+    let attrs = common::json(&[
+        "info",
+        &format!("{}::/attributes", common::demo()),
+        "--json",
+    ]);
+    let value = |n: &str| {
+        attrs["attrs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["name"] == n)
+            .unwrap()["value"]
+            .clone()
+    };
+    assert_eq!(value("uint64").to_string(), "18446744073709551615");
+    assert_eq!(
+        value("specials"),
+        json!(["NaN", "Infinity", "-Infinity", -0.0])
+    );
+    assert_eq!(value("mode"), json!("Acquire"));
+    assert_eq!(value("flag"), json!(true));
+    assert_eq!(value("complex"), json!({"re": 1.0, "im": -2.0}));
+    assert_eq!(attrs["children"], json!([]));
+}
+
+#[test]
+fn get_follows_numpy_slicing() {
+    let t = format!("{}::/images/stack", common::demo());
+    let one = common::json(&["get", &t, "--slice", "3,4,5", "--json"]);
+    assert_eq!(one["shape"], json!([]), "integer indices drop axes");
+    let row = common::json(&["get", &t, "--slice", "0,-1,::32", "--json"]);
+    assert_eq!(row["shape"], json!([3]));
+    let table = common::json(&[
+        "get",
+        &format!("{}::/tables/events", common::demo()),
+        "--slice",
+        "2",
+        "--json",
+    ]);
+    assert_eq!(
+        table["values"]["label"],
+        json!("alpha"),
+        "a compound row is one object"
+    );
+    assert_eq!(table["values"]["channel"], json!(2));
+}
+
+#[test]
+fn failures_are_one_line_and_name_file_and_object() {
+    let demo = common::demo();
+    let missing = common::run(&["info", &format!("{demo}::/no/such/thing")]);
+    assert_eq!(missing.code, Some(1));
+    assert_eq!(missing.stderr.lines().count(), 1, "{}", missing.stderr);
+    assert!(
+        missing.stderr.contains(&demo) && missing.stderr.contains("/no/such/thing"),
+        "{}",
+        missing.stderr
+    );
+
+    let bad_slice = common::run(&[
+        "get",
+        &format!("{demo}::/waveforms/signal"),
+        "--slice",
+        "1:x",
+    ]);
+    assert_eq!(bad_slice.code, Some(1));
+    assert!(
+        bad_slice.stderr.contains("/waveforms/signal") && bad_slice.stderr.contains("1:x"),
+        "{}",
+        bad_slice.stderr
+    );
+
+    let too_big = common::run(&["get", &format!("{demo}::/waveforms/time")]);
+    assert_eq!(too_big.code, Some(0), "800 kB is under the cap");
+    let dir = tempfile::tempdir().unwrap();
+    let text = dir.path().join("notes.h5");
+    std::fs::write(&text, "plain text").unwrap();
+    let not_h5 = common::run(&["ls", &text.to_string_lossy()]);
+    assert_eq!(not_h5.code, Some(1));
+    assert!(
+        not_h5.stderr.contains("not an HDF5 file") && not_h5.stderr.contains("notes.h5"),
+        "{}",
+        not_h5.stderr
+    );
+    assert!(!not_h5.stderr.contains("panicked"));
+}
+
+#[test]
+fn no_arguments_shows_the_embedded_demo() {
+    let r = common::run(&[]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert!(
+        r.stdout.contains("waveforms") && r.stdout.contains("signal"),
+        "{}",
+        r.stdout
+    );
+}
