@@ -7,10 +7,7 @@
 
 use std::path::Path;
 
-use hdf5_sys::h5d::{
-    H5D_fill_value_t, H5D_layout_t, H5Dget_create_plist, H5Dget_space, H5Dget_storage_size,
-    H5Dget_type,
-};
+use hdf5_sys::h5d::{H5D_fill_value_t, H5D_layout_t, H5Dget_create_plist, H5Dget_storage_size};
 use hdf5_sys::h5i::hid_t;
 use hdf5_sys::h5p::{
     H5Pfill_value_defined, H5Pget_chunk, H5Pget_external, H5Pget_external_count, H5Pget_fill_value,
@@ -19,10 +16,9 @@ use hdf5_sys::h5p::{
 };
 use hdf5_sys::h5z::H5Zfilter_avail;
 
-use super::dtype::map_type;
 use super::error::ReadError;
 use super::ffi::{Hid, c_buf_to_string, call, locked, read_string};
-use super::object::{attribute_by_name, shape_of};
+use super::object::attribute_by_name;
 use crate::model::{
     AttrValue, DatasetInfo, Dim, ExternalFile, Filter, Layout, ScaleRef, Value, VirtualSource,
 };
@@ -158,13 +154,8 @@ pub(crate) fn dataset_info(
     file_name: &str,
 ) -> Result<DatasetInfo, ReadError> {
     let at = |op| ReadError::at(op, path);
-    // SAFETY (for the three getters): `dset` is an open dataset.
-    let ftype =
-        Hid::from_call(|| unsafe { H5Dget_type(dset) }).map_err(at("reading the type of"))?;
-    let mapped = map_type(ftype.id()).map_err(at("decoding the type of"))?;
-    let space =
-        Hid::from_call(|| unsafe { H5Dget_space(dset) }).map_err(at("reading the shape of"))?;
-    let shape = shape_of(space.id()).map_err(at("reading the shape of"))?;
+    let (mapped, _space, shape) = super::dataset_type_and_space(dset, path)?;
+    // SAFETY: `dset` is an open dataset.
     let dcpl = Hid::from_call(|| unsafe { H5Dget_create_plist(dset) })
         .map_err(at("reading the creation properties of"))?;
     let p = dcpl.id();
