@@ -10,7 +10,7 @@ use std::f64::consts::PI;
 use std::path::Path;
 
 use hdf5::types::{FixedAscii, VarLenUnicode};
-use hdf5::{File, H5Type, Location};
+use hdf5::{DatasetBuilder, File, Group, H5Type, Location};
 use ndarray::{Array1, Array2, Array3};
 
 unsafe extern "C" {
@@ -41,6 +41,18 @@ fn attach_scale(
     Ok(())
 }
 
+/// Every object is created without timestamps so regenerating the demo is byte-identical.
+fn group(parent: &Group, name: &str) -> hdf5::Result<Group> {
+    parent
+        .create_group_builder()
+        .obj_track_times(false)
+        .create(name)
+}
+
+fn dataset(parent: &Group) -> DatasetBuilder {
+    parent.new_dataset_builder().obj_track_times(false)
+}
+
 fn str_attr(loc: &Location, name: &str, value: &str) -> hdf5::Result<()> {
     let v: VarLenUnicode = value
         .parse()
@@ -67,7 +79,7 @@ fn noise(i: usize) -> f64 {
 }
 
 fn waveforms(file: &File) -> hdf5::Result<()> {
-    let g = file.create_group("waveforms")?;
+    let g = group(file, "waveforms")?;
     str_attr(
         &g,
         "description",
@@ -80,16 +92,14 @@ fn waveforms(file: &File) -> hdf5::Result<()> {
         let t = i as f64 * dt;
         (2.0 * PI * 50.0 * t).sin() * (-t / 4.0).exp() + 0.05 * noise(i)
     });
-    let t = g
-        .new_dataset_builder()
+    let t = dataset(&g)
         .with_data(&time)
         .chunk(10_000)
         .deflate(4)
         .create("time")?;
     str_attr(&t, "units", "s")?;
     str_attr(&t, "long_name", "Time")?;
-    let s = g
-        .new_dataset_builder()
+    let s = dataset(&g)
         .with_data(&signal.mapv(|v| v as f32))
         .chunk(10_000)
         .shuffle()
@@ -101,7 +111,7 @@ fn waveforms(file: &File) -> hdf5::Result<()> {
 }
 
 fn images(file: &File) -> hdf5::Result<()> {
-    let g = file.create_group("images")?;
+    let g = group(file, "images")?;
     let (ny, nx) = (256, 384);
     let x = Array1::from_shape_fn(nx, |i| -19.2 + 0.1 * i as f64);
     let y = Array1::from_shape_fn(ny, |j| -12.8 + 0.1 * j as f64);
@@ -113,16 +123,15 @@ fn images(file: &File) -> hdf5::Result<()> {
         (1000.0 * blob(-6.0, 2.0, 3.0) + 600.0 * blob(8.0, -4.0, 1.5) + 20.0 * noise(j * nx + i))
             as f32
     });
-    let d = g
-        .new_dataset_builder()
+    let d = dataset(&g)
         .with_data(&img)
         .chunk((64, 64))
         .deflate(4)
         .create("image")?;
     str_attr(&d, "units", "counts")?;
-    let xs = g.new_dataset_builder().with_data(&x).create("x")?;
+    let xs = dataset(&g).with_data(&x).create("x")?;
     str_attr(&xs, "units", "mm")?;
-    let ys = g.new_dataset_builder().with_data(&y).create("y")?;
+    let ys = dataset(&g).with_data(&y).create("y")?;
     str_attr(&ys, "units", "mm")?;
     attach_scale(&d, &ys, "y", 0)?;
     attach_scale(&d, &xs, "x", 1)?;
@@ -131,8 +140,7 @@ fn images(file: &File) -> hdf5::Result<()> {
         let r = ((i as f64 - 48.0).powi(2) + (j as f64 - 48.0).powi(2)).sqrt();
         (1000.0 * (1.0 + (r / 4.0 - k as f64 * 0.4).cos())) as u16
     });
-    let st = g
-        .new_dataset_builder()
+    let st = dataset(&g)
         .with_data(&stack)
         .chunk((1, 96, 96))
         .deflate(4)
@@ -144,11 +152,7 @@ fn images(file: &File) -> hdf5::Result<()> {
         1 => (j * 2) as u8,
         _ => (255 - i.max(j) * 2) as u8,
     });
-    let r = g
-        .new_dataset_builder()
-        .with_data(&rgb)
-        .deflate(4)
-        .create("rgb")?;
+    let r = dataset(&g).with_data(&rgb).deflate(4).create("rgb")?;
     fixed_attr(&r, "CLASS", "IMAGE")?;
     fixed_attr(&r, "IMAGE_SUBCLASS", "IMAGE_TRUECOLOR")?;
     fixed_attr(&r, "INTERLACE_MODE", "INTERLACE_PIXEL")?;
@@ -165,7 +169,7 @@ struct Event {
 }
 
 fn tables(file: &File) -> hdf5::Result<()> {
-    let g = file.create_group("tables")?;
+    let g = group(file, "tables")?;
     let labels = ["gamma", "beta", "alpha", "noise"];
     let events: Vec<Event> = (0..1000)
         .map(|i| Event {
@@ -175,10 +179,7 @@ fn tables(file: &File) -> hdf5::Result<()> {
             label: FixedAscii::from_ascii(labels[i % 4]).unwrap_or_default(),
         })
         .collect();
-    g.new_dataset_builder()
-        .with_data(&events)
-        .deflate(4)
-        .create("events")?;
+    dataset(&g).with_data(&events).deflate(4).create("events")?;
     Ok(())
 }
 
@@ -195,7 +196,7 @@ enum Mode {
 }
 
 fn attributes(file: &File) -> hdf5::Result<()> {
-    let g = file.create_group("attributes")?;
+    let g = group(file, "attributes")?;
     str_attr(&g, "string_utf8", "température °C, µm")?;
     fixed_attr(&g, "string_fixed", "fixed ascii")?;
     g.new_attr::<i8>().create("int8")?.write_scalar(&-128i8)?;
@@ -244,11 +245,11 @@ fn attributes(file: &File) -> hdf5::Result<()> {
 
 fn nexus(file: &File) -> hdf5::Result<()> {
     str_attr(file, "default", "entry")?;
-    let entry = file.create_group("entry")?;
+    let entry = group(file, "entry")?;
     str_attr(&entry, "NX_class", "NXentry")?;
     str_attr(&entry, "default", "data")?;
     str_attr(&entry, "title", "Demo spectrum")?;
-    let data = entry.create_group("data")?;
+    let data = group(&entry, "data")?;
     str_attr(&data, "NX_class", "NXdata")?;
     str_attr(&data, "signal", "counts")?;
     str_attr(&data, "axes", "energy")?;
@@ -258,29 +259,21 @@ fn nexus(file: &File) -> hdf5::Result<()> {
         let e = energy[i];
         (50.0 + 900.0 * (-((e - 511.0) / 6.0).powi(2) / 2.0).exp() + 10.0 * noise(i)).round() as i32
     });
-    let c = data
-        .new_dataset_builder()
-        .with_data(&counts)
-        .create("counts")?;
+    let c = dataset(&data).with_data(&counts).create("counts")?;
     str_attr(&c, "units", "counts")?;
-    let e = data
-        .new_dataset_builder()
-        .with_data(&energy)
-        .create("energy")?;
+    let e = dataset(&data).with_data(&energy).create("energy")?;
     str_attr(&e, "units", "keV")?;
     str_attr(&e, "long_name", "Photon energy")?;
     Ok(())
 }
 
 fn structure(file: &File) -> hdf5::Result<()> {
-    let deep = file
-        .create_group("nested")?
-        .create_group("level1")?
-        .create_group("level2")?;
-    deep.new_dataset::<f64>()
+    let deep = group(&group(&group(file, "nested")?, "level1")?, "level2")?;
+    dataset(&deep)
+        .empty::<f64>()
         .create("answer")?
         .write_scalar(&42.0)?;
-    let links = file.create_group("links")?;
+    let links = group(file, "links")?;
     links.link_soft("/waveforms/signal", "signal_alias")?;
     links.link_soft("/does/not/exist", "dangling")?;
     links.link_hard("/images/image", "image_hardlink")?;
@@ -300,7 +293,12 @@ fn write_demo(path: &Path) -> hdf5::Result<()> {
 }
 
 fn main() -> hdf5::Result<()> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo.h5");
+    // Read at run time: a prebuilt example may live in a target dir shared by other checkouts.
+    let root = std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(
+        || env!("CARGO_MANIFEST_DIR").into(),
+        std::path::PathBuf::from,
+    );
+    let path = root.join("assets/demo.h5");
     let tmp = path.with_extension("h5.partial");
     write_demo(&tmp)?;
     std::fs::rename(&tmp, &path).map_err(|e| hdf5::Error::Internal(e.to_string()))?;

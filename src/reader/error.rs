@@ -42,6 +42,11 @@ pub enum ReadError {
         cap: u64,
         hint: String,
     },
+    #[error(
+        "{path}: cannot decompress it: it needs the {filters} filter, which this build of \
+         hdfscope does not include"
+    )]
+    FilterUnavailable { path: String, filters: String },
     #[error("{path}: {what}")]
     Unsupported { path: String, what: String },
 }

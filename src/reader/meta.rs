@@ -147,6 +147,22 @@ fn virtual_sources(dcpl: hid_t, holder: &Path) -> Vec<VirtualSource> {
 }
 
 /// Metadata of an open dataset.
+/// The filters of an open dataset that this build cannot apply, as "name (id N)".
+///
+/// Called after a read fails, to replace libhdf5's plugin-path message with the real cause.
+/// Optional filters count too: "optional" only lets a *writer* skip them, and a chunk that
+/// was filtered still needs the filter to be read.
+pub(crate) fn missing_filters(dset: hid_t) -> Option<String> {
+    // SAFETY: `dset` is an open dataset.
+    let dcpl = Hid::from_call(|| unsafe { H5Dget_create_plist(dset) }).ok()?;
+    let missing: Vec<String> = filters(dcpl.id())
+        .into_iter()
+        .filter(|f| !f.available)
+        .map(|f| format!("{} (id {})", f.name, f.id))
+        .collect();
+    (!missing.is_empty()).then(|| missing.join(" and "))
+}
+
 pub(crate) fn dataset_info(
     dset: hid_t,
     path: &str,

@@ -248,5 +248,13 @@ fn read_dataset(
         })?,
     };
     read::check_cap(path, sel.element_count(), mapped.mem_size, cap_bytes, &dims)?;
-    read::read_hyperslab(dset, &space, &mapped, &sel, path, file_name)
+    read::read_hyperslab(dset, &space, &mapped, &sel, path, file_name).map_err(|e| {
+        match (&e, meta::missing_filters(dset)) {
+            (ReadError::Hdf5 { .. }, Some(filters)) => ReadError::FilterUnavailable {
+                path: path.to_owned(),
+                filters,
+            },
+            _ => e,
+        }
+    })
 }
