@@ -1,4 +1,4 @@
-//! The hdfscope binary: parses the command line and hands over to the CLI (and, later, the GUI).
+//! The hdfscope binary: parses the command line and hands over to the CLI or the viewer.
 //!
 //! The edge of the program: the only place that prints errors and chooses exit codes.
 //! Never lets a panic or backtrace reach the user for bad input.
@@ -7,7 +7,10 @@ use std::io::Write as _;
 use std::process::ExitCode;
 
 use clap::Parser as _;
-use hdfscope::cli::{Cli, Command, run};
+use std::path::PathBuf;
+
+use hdfscope::app::OpenRequest;
+use hdfscope::cli::{Cli, run};
 
 /// The demo file, embedded so an installed binary can show it.
 const DEMO: &[u8] = include_bytes!("../assets/demo.h5");
@@ -27,23 +30,8 @@ fn demo_path() -> anyhow::Result<std::path::PathBuf> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let command = match (cli.command, cli.file) {
-        (Some(c), _) => c,
-        (None, file) => {
-            let path = match file.map_or_else(demo_path, Ok) {
-                Ok(p) => p,
-                Err(e) => {
-                    eprintln!("hdfscope: cannot prepare the demo file: {e:#}");
-                    return ExitCode::FAILURE;
-                }
-            };
-            Command::Ls {
-                target: path.to_string_lossy().into_owned(),
-                json: false,
-                depth: 64,
-                raw: false,
-            }
-        }
+    let Some(command) = cli.command else {
+        return gui(cli.files);
     };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -54,6 +42,31 @@ fn main() -> ExitCode {
         }
         Err(e) => {
             eprintln!("hdfscope: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Opens the viewer on `files`, or on the demo file when there are none.
+fn gui(files: Vec<PathBuf>) -> ExitCode {
+    let open: Vec<OpenRequest> = if files.is_empty() {
+        match demo_path() {
+            Ok(p) => vec![OpenRequest {
+                path: p,
+                select: Some("/waveforms/signal".to_owned()),
+            }],
+            Err(e) => {
+                eprintln!("hdfscope: cannot prepare the demo file: {e:#}");
+                return ExitCode::FAILURE;
+            }
+        }
+    } else {
+        files.into_iter().map(OpenRequest::from_arg).collect()
+    };
+    match hdfscope::app::run(open) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("hdfscope: cannot start the window: {e}");
             ExitCode::FAILURE
         }
     }

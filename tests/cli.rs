@@ -139,12 +139,19 @@ fn failures_are_one_line_and_name_file_and_object() {
 }
 
 #[test]
-fn no_arguments_shows_the_embedded_demo() {
-    let r = common::run(&[]);
-    assert_eq!(r.code, Some(0), "{}", r.stderr);
+fn without_a_display_the_viewer_says_so_in_one_line() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_hdfscope"))
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .env_remove("WAYLAND_SOCKET")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let last = stderr.lines().last().unwrap_or_default();
     assert!(
-        r.stdout.contains("waveforms") && r.stdout.contains("signal"),
-        "{}",
-        r.stdout
+        last.starts_with("hdfscope: cannot start the window:") && last.contains("DISPLAY"),
+        "{stderr}"
     );
+    assert!(!stderr.contains("panicked"), "{stderr}");
 }

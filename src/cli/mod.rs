@@ -13,20 +13,26 @@ use clap::{Parser, Subcommand};
 use serde_json::json;
 use thiserror::Error;
 
-use crate::model::{AttrValue, LinkType, ObjectKind, Values, parse_slice};
+use crate::model::{AttrValue, LinkType, ObjectKind, parse_slice, split_target, values_text};
 use crate::reader::{H5File, ReadError};
 
 /// Default cap for `get`, in decoded bytes: plenty for a terminal, far from exhausting memory.
 pub const GET_CAP_BYTES: u64 = 64 << 20;
 
-/// hdfscope: view and plot HDF5 files. With no command, shows the bundled demo file.
+/// hdfscope: view and plot HDF5 files. With no command, opens the viewer on FILES (or on the
+/// bundled demo file).
 #[derive(Debug, Parser)]
-#[command(name = "hdfscope", version, about)]
+#[command(
+    name = "hdfscope",
+    version,
+    about,
+    args_conflicts_with_subcommands = true
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
-    /// A file to open (the GUI opens it; for now its tree is printed).
-    pub file: Option<PathBuf>,
+    /// Files to open in the viewer; `FILE::/path/in/file` also selects that object.
+    pub files: Vec<PathBuf>,
 }
 
 /// The subcommands.
@@ -74,14 +80,6 @@ pub enum CliError {
     File(ReadError),
     #[error("cannot write output: {0}")]
     Output(#[from] std::io::Error),
-}
-
-/// Splits `FILE::/path` (the path defaults to `/`).
-pub fn split_target(target: &str) -> (PathBuf, String) {
-    match target.rsplit_once("::") {
-        Some((file, path)) => (PathBuf::from(file), crate::reader::normalize_path(path)),
-        None => (PathBuf::from(target), "/".to_owned()),
-    }
 }
 
 fn open(file: &Path) -> Result<H5File, CliError> {
@@ -247,13 +245,13 @@ fn info(target: &str, as_json: bool, out: &mut dyn Write) -> Result<(), CliError
             out,
             "  link: {:?} {} ({state})",
             l.link.link_type,
-            link_target(l)
+            l.target_text()
         )?;
     }
     if let Some(ds) = &info.dataset {
         writeln!(out, "  dtype: {}", ds.dtype.text())?;
         writeln!(out, "  shape: {}", ds.shape.text())?;
-        writeln!(out, "  layout: {}", layout_text(&ds.layout))?;
+        writeln!(out, "  layout: {}", ds.layout.text())?;
         for f in &ds.filters {
             let avail = if f.available { "" } else { "  (NOT AVAILABLE)" };
             writeln!(
@@ -316,51 +314,6 @@ fn info(target: &str, as_json: bool, out: &mut dyn Write) -> Result<(), CliError
         )?;
     }
     Ok(())
-}
-
-fn link_target(l: &crate::model::LinkStatus) -> String {
-    match (&l.link.file, &l.link.target) {
-        (Some(f), Some(t)) => format!("{f}:{t}"),
-        (None, Some(t)) => t.clone(),
-        _ => String::new(),
-    }
-}
-
-fn layout_text(l: &crate::model::Layout) -> String {
-    use crate::model::Layout;
-    match l {
-        Layout::Compact => "compact".to_owned(),
-        Layout::Contiguous { external } if external.is_empty() => "contiguous".to_owned(),
-        Layout::Contiguous { external } => {
-            let names: Vec<&str> = external.iter().map(|e| e.name.as_str()).collect();
-            format!("contiguous, external raw files: {}", names.join(", "))
-        }
-        Layout::Chunked { chunks } => format!("chunked {chunks:?}"),
-        Layout::Virtual { sources } => {
-            let missing = sources.iter().filter(|s| !s.found).count();
-            format!("virtual, {} sources ({missing} missing)", sources.len())
-        }
-        Layout::Unknown => "unknown".to_owned(),
-    }
-}
-
-/// Values as nested brackets; one-element blocks as the bare value.
-pub fn values_text(v: &Values) -> String {
-    if v.ndim() == 0 {
-        return v.iter().next().map(ToString::to_string).unwrap_or_default();
-    }
-    json_like(v.shape(), &mut v.iter())
-}
-
-fn json_like(shape: &[usize], it: &mut dyn Iterator<Item = &crate::model::Value>) -> String {
-    match shape.split_first() {
-        None => it.next().map(ToString::to_string).unwrap_or_default(),
-        Some((&n, rest)) => {
-            let sep = if rest.is_empty() { ", " } else { ",\n " };
-            let items: Vec<String> = (0..n).map(|_| json_like(rest, it)).collect();
-            format!("[{}]", items.join(sep))
-        }
-    }
 }
 
 fn get(

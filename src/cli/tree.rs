@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use crate::model::{DType, LinkType, ObjectId, ObjectKind, Shape};
+use crate::model::{DType, LinkType, ObjectId, ObjectKind, Shape, join_path};
 use crate::reader::{H5File, ReadError};
 
 /// Links listed per group at most; the rest are counted, not listed.
@@ -59,21 +59,13 @@ pub fn is_cycle(path: &str, first: &str) -> bool {
     first == "/" || path.starts_with(&format!("{first}/"))
 }
 
-fn join(parent: &str, name: &str) -> String {
-    if parent == "/" {
-        format!("/{name}")
-    } else {
-        format!("{parent}/{name}")
-    }
-}
-
 /// The links of `group` as rows (with the identity of hard-linked targets), up to
-/// [`MAX_LINKS_PER_GROUP`], plus a row counting the rest.
+/// [`MAX_LINKS_PER_GROUP`], plus a row counting the rest. Soft links are listed, not followed.
 fn children(file: &H5File, group: &str, depth: usize) -> Vec<(Row, Option<ObjectId>)> {
     let mut out = Vec::new();
     let mut start = 0u64;
     loop {
-        let page = match file.list(group, start, PAGE) {
+        let page = match file.children(group, start, PAGE) {
             Ok(p) => p,
             Err(e) => {
                 let mut row = Row::new(group.to_owned(), depth, LinkType::Hard);
@@ -82,21 +74,22 @@ fn children(file: &H5File, group: &str, depth: usize) -> Vec<(Row, Option<Object
                 return out;
             }
         };
-        let got = page.links.len();
-        for link in page.links {
-            let mut row = Row::new(join(group, &link.name), depth + 1, link.link_type);
+        let got = page.children.len();
+        for child in page.children {
+            let link = child.link;
+            let mut row = Row::new(join_path(group, &link.name), depth + 1, link.link_type);
             row.target = link.target;
             row.file = link.file;
             let mut id = None;
             if link.link_type == LinkType::Hard {
-                match file.entry(&row.path) {
-                    Ok(e) => {
+                match child.entry {
+                    Some(e) => {
                         row.kind = Some(e.kind);
                         row.dtype = e.dtype;
                         row.shape = e.shape;
                         id = Some(e.id);
                     }
-                    Err(e) => row.error = Some(e.to_string()),
+                    None => row.error = child.error,
                 }
             }
             out.push((row, id));
@@ -106,7 +99,7 @@ fn children(file: &H5File, group: &str, depth: usize) -> Vec<(Row, Option<Object
             return out;
         }
         if out.len() >= MAX_LINKS_PER_GROUP {
-            let mut row = Row::new(join(group, "..."), depth + 1, LinkType::Hard);
+            let mut row = Row::new(join_path(group, "..."), depth + 1, LinkType::Hard);
             row.omitted = Some(page.total - start);
             out.push((row, None));
             return out;

@@ -11,8 +11,9 @@ pub mod value;
 
 pub use dtype::{ByteOrder, Charset, DType, EnumMember, Field, FloatBits, RefKind, StrPad};
 pub use node::{
-    AttrValue, Attribute, DatasetInfo, Dim, ExternalFile, Filter, Layout, Link, LinkStatus,
-    LinkType, ObjectId, ObjectInfo, ObjectKind, ScaleRef, Shape, VirtualSource,
+    AttrValue, Attribute, Child, ChildPage, DatasetInfo, Dim, Entry, ExternalFile, Filter, Layout,
+    Link, LinkStatus, LinkType, ObjectId, ObjectInfo, ObjectKind, ScaleRef, Shape, VirtualSource,
+    join_path, normalize_path, parent_path, split_target,
 };
 pub use selection::{AxisSlice, Hyperslab, SliceError, parse_slice, resolve};
-pub use value::{RefTarget, Region, Value, Values, bytes_to_hex};
+pub use value::{RefTarget, Region, Value, Values, bytes_to_hex, values_text};

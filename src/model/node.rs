@@ -242,6 +242,101 @@ pub struct LinkStatus {
     pub resolves: bool,
 }
 
+impl LinkStatus {
+    /// The target as `path` (soft) or `file:path` (external); empty for hard links.
+    pub fn target_text(&self) -> String {
+        match (&self.link.file, &self.link.target) {
+            (Some(f), Some(t)) => format!("{f}:{t}"),
+            (None, Some(t)) => t.clone(),
+            _ => String::new(),
+        }
+    }
+}
+
+impl Layout {
+    /// One line: the layout kind with chunk shape, external files or virtual sources.
+    pub fn text(&self) -> String {
+        match self {
+            Self::Compact => "compact".to_owned(),
+            Self::Contiguous { external } if external.is_empty() => "contiguous".to_owned(),
+            Self::Contiguous { external } => {
+                let names: Vec<&str> = external.iter().map(|e| e.name.as_str()).collect();
+                format!("contiguous, external raw files: {}", names.join(", "))
+            }
+            Self::Chunked { chunks } => format!("chunked {chunks:?}"),
+            Self::Virtual { sources } => {
+                let missing = sources.iter().filter(|s| !s.found).count();
+                format!("virtual, {} sources ({missing} missing)", sources.len())
+            }
+            Self::Unknown => "unknown".to_owned(),
+        }
+    }
+}
+
+/// What a listing shows of one object: kind, identity, and for datasets type and shape.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Entry {
+    pub kind: ObjectKind,
+    pub id: ObjectId,
+    pub dtype: Option<DType>,
+    pub shape: Option<Shape>,
+}
+
+/// One link of a group and what it leads to.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Child {
+    pub link: Link,
+    /// The object reached through a hard or soft link; `None` for external and user-defined
+    /// links (never followed) and for links that fail (see `error`).
+    pub entry: Option<Entry>,
+    /// Why the link does not lead anywhere: a dangling soft link, a missing external file, an
+    /// object that cannot be opened.
+    pub error: Option<String>,
+}
+
+/// A page of a group's links, in the group's order.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ChildPage {
+    pub children: Vec<Child>,
+    /// How many links the group has in all.
+    pub total: u64,
+}
+
+/// The in-file path of `name` inside the group at `parent`.
+pub fn join_path(parent: &str, name: &str) -> String {
+    if parent == "/" {
+        format!("/{name}")
+    } else {
+        format!("{parent}/{name}")
+    }
+}
+
+/// Splits a command-line target `FILE::/path/in/file` at the last `::` (the path defaults to
+/// `/`). Windows drive letters have one colon, so they never split.
+pub fn split_target(target: &str) -> (std::path::PathBuf, String) {
+    match target.rsplit_once("::") {
+        Some((file, path)) => (file.into(), normalize_path(path)),
+        None => (target.into(), "/".to_owned()),
+    }
+}
+
+/// Makes `p` absolute inside the file (`a/b` → `/a/b`), without a trailing slash.
+pub fn normalize_path(p: &str) -> String {
+    let parts: Vec<&str> = p
+        .split('/')
+        .filter(|s| !s.is_empty() && *s != ".")
+        .collect();
+    format!("/{}", parts.join("/"))
+}
+
+/// The group holding `path` (`/` for top-level objects and for `/` itself).
+pub fn parent_path(path: &str) -> &str {
+    match path.rfind('/') {
+        Some(0) | None => "/",
+        Some(i) => &path[..i],
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -256,5 +351,14 @@ mod tests {
         assert_eq!(s.element_count(), 30);
         assert_eq!(Shape::Null.element_count(), 0);
         assert_eq!(Shape::Scalar.element_count(), 1);
+    }
+
+    #[test]
+    fn paths_join_and_split() {
+        assert_eq!(join_path("/", "a"), "/a");
+        assert_eq!(join_path("/a", "b"), "/a/b");
+        assert_eq!(parent_path("/a/b"), "/a");
+        assert_eq!(parent_path("/a"), "/");
+        assert_eq!(parent_path("/"), "/");
     }
 }

@@ -175,6 +175,25 @@ pub fn bytes_to_hex(bytes: &[u8]) -> String {
 /// An n-dimensional block of decoded values; a scalar has shape `[]`.
 pub type Values = ArrayD<Value>;
 
+/// Values as nested brackets; one-element blocks as the bare value.
+pub fn values_text(v: &Values) -> String {
+    if v.ndim() == 0 {
+        return v.iter().next().map(ToString::to_string).unwrap_or_default();
+    }
+    json_like(v.shape(), &mut v.iter())
+}
+
+fn json_like(shape: &[usize], it: &mut dyn Iterator<Item = &Value>) -> String {
+    match shape.split_first() {
+        None => it.next().map(ToString::to_string).unwrap_or_default(),
+        Some((&n, rest)) => {
+            let sep = if rest.is_empty() { ", " } else { ",\n " };
+            let items: Vec<String> = (0..n).map(|_| json_like(rest, it)).collect();
+            format!("[{}]", items.join(sep))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

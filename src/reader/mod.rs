@@ -25,8 +25,10 @@ pub use open::{SIGNATURE, find_signature};
 pub use read::DEFAULT_READ_CAP_BYTES;
 
 use self::ffi::Hid;
+pub use crate::model::normalize_path;
 use crate::model::{
-    AxisSlice, Hyperslab, LinkStatus, LinkType, ObjectId, ObjectInfo, ObjectKind, Values,
+    AxisSlice, Child, ChildPage, Entry, Hyperslab, LinkStatus, LinkType, ObjectId, ObjectInfo,
+    ObjectKind, Values, join_path,
 };
 
 /// The version of the libhdf5 linked into this build, e.g. `(2, 2, 0)`.
@@ -41,15 +43,6 @@ pub struct H5File {
     path: PathBuf,
     /// The name libhdf5 knows the file by, to tell references into it from external ones.
     name: String,
-}
-
-/// Makes `p` absolute inside the file (`a/b` → `/a/b`), without a trailing slash.
-pub fn normalize_path(p: &str) -> String {
-    let parts: Vec<&str> = p
-        .split('/')
-        .filter(|s| !s.is_empty() && *s != ".")
-        .collect();
-    format!("/{}", parts.join("/"))
 }
 
 impl H5File {
@@ -81,6 +74,46 @@ impl H5File {
             });
         }
         links::list(g.id(), &group, start, limit)
+    }
+
+    /// Links `start..start+limit` of `group` with what each leads to: hard and soft links are
+    /// opened (a soft link only inside this file), external links checked on disk and never
+    /// followed, user-defined links left alone.
+    pub fn children(&self, group: &str, start: u64, limit: usize) -> Result<ChildPage, ReadError> {
+        let group = normalize_path(group);
+        let page = self.list(&group, start, limit)?;
+        let children = page
+            .links
+            .into_iter()
+            .map(|link| {
+                let path = join_path(&group, &link.name);
+                let (entry, error) = match link.link_type {
+                    LinkType::Hard | LinkType::Soft => match self.entry(&path) {
+                        Ok(e) => (Some(e), None),
+                        Err(_)
+                            if link.link_type == LinkType::Soft
+                                && !self
+                                    .link(&path)
+                                    .is_ok_and(|l| l.is_some_and(|l| l.resolves)) =>
+                        {
+                            (None, Some("dangling: the target does not exist".to_owned()))
+                        }
+                        Err(e) => (None, Some(e.to_string())),
+                    },
+                    LinkType::External => {
+                        let file = link.file.as_deref().unwrap_or_default();
+                        let missing = !external_target_exists(&self.path, file);
+                        (None, missing.then(|| format!("file {file} not found")))
+                    }
+                    LinkType::User => (None, None),
+                };
+                Child { link, entry, error }
+            })
+            .collect();
+        Ok(ChildPage {
+            children,
+            total: page.total,
+        })
     }
 
     /// The link that names `path` in its parent and whether it resolves; `None` for `/`.
@@ -195,15 +228,6 @@ impl H5File {
         }
         read_dataset(obj.id(), &path, slice, cap_bytes, &self.name)
     }
-}
-
-/// What a listing shows of one object.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Entry {
-    pub kind: ObjectKind,
-    pub id: ObjectId,
-    pub dtype: Option<crate::model::DType>,
-    pub shape: Option<crate::model::Shape>,
 }
 
 /// The mapped type, the file space and the shape of an open dataset.

@@ -1,0 +1,674 @@
+//! The desktop app: window layout, opening files, and the glue between the loader and the
+//! views. The only layer that touches egui.
+//!
+//! Every file access goes through the [`Loader`]; the UI thread only sends requests and
+//! drains answers under a time budget, so it never blocks. Must never call the reader.
+
+mod commands;
+mod dialog;
+mod files;
+mod glyphs;
+mod inspector;
+mod search;
+mod settings;
+mod tree_view;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+pub use commands::Command;
+pub use files::{FileState, OpenFile};
+pub use settings::{Settings, Theme};
+
+use self::dialog::{DialogResult, OpenDialog};
+use self::inspector::InfoView;
+use self::search::Search;
+use crate::loader::{FileId, Loader, Request, Response};
+use crate::model::{ObjectId, ObjectKind};
+
+/// The id under which the window and its saved state are known to the desktop.
+pub const APP_ID: &str = "io.github.hdfscope.Hdfscope";
+
+/// Time the UI spends per frame taking loader answers.
+const DRAIN_BUDGET: Duration = Duration::from_millis(4);
+/// How often open files are checked for changes on disk.
+const STAT_EVERY: Duration = Duration::from_secs(2);
+
+/// Something to open: a file and optionally an object in it to select.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OpenRequest {
+    pub path: PathBuf,
+    pub select: Option<String>,
+}
+
+impl OpenRequest {
+    /// Parses a command-line argument `FILE` or `FILE::/path`.
+    pub fn from_arg(arg: PathBuf) -> Self {
+        match arg.to_str().filter(|s| s.contains("::")) {
+            Some(s) => {
+                let (path, select) = crate::model::split_target(s);
+                Self {
+                    path,
+                    select: Some(select),
+                }
+            }
+            None => Self {
+                path: arg,
+                select: None,
+            },
+        }
+    }
+}
+
+/// The selected object.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Selection {
+    pub file: FileId,
+    pub path: String,
+}
+
+/// A message for the user in the status area.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Notice {
+    pub text: String,
+    pub error: bool,
+}
+
+/// Where an object's info stands.
+#[derive(Debug)]
+pub enum InfoState {
+    Loading,
+    Ready(Box<InfoView>),
+    Failed(String),
+}
+
+/// The application.
+pub struct HdfscopeApp {
+    loader: Loader,
+    files: Vec<OpenFile>,
+    root_ids: HashMap<FileId, ObjectId>,
+    next_id: FileId,
+    selection: Option<Selection>,
+    /// Objects to select once their file is open, by file.
+    select_on_open: HashMap<FileId, String>,
+    infos: HashMap<Selection, InfoState>,
+    settings: Settings,
+    search: Search,
+    dialog: OpenDialog,
+    notices: Vec<Notice>,
+    /// Scroll the tree to the selection on the next frame.
+    scroll_to_selection: bool,
+    /// A long attribute value shown whole in a window: (title, text).
+    shown_value: Option<(String, String)>,
+    last_stat: Instant,
+    rows: Vec<files::Row>,
+    rows_dirty: bool,
+}
+
+impl HdfscopeApp {
+    /// Creates the app, restoring settings from eframe's storage, and opens `open`.
+    pub fn new(cc: &eframe::CreationContext<'_>, open: Vec<OpenRequest>) -> std::io::Result<Self> {
+        let settings: Settings = cc
+            .storage
+            .and_then(|s| eframe::get_value(s, settings::STORAGE_KEY))
+            .unwrap_or_default();
+        cc.egui_ctx.set_theme(settings.theme.preference());
+        let ctx = cc.egui_ctx.clone();
+        let loader = Loader::spawn(Box::new(move || ctx.request_repaint()))?;
+        let mut app = Self {
+            loader,
+            files: Vec::new(),
+            root_ids: HashMap::new(),
+            next_id: 1,
+            selection: None,
+            select_on_open: HashMap::new(),
+            infos: HashMap::new(),
+            settings,
+            search: Search::default(),
+            dialog: OpenDialog::default(),
+            notices: Vec::new(),
+            scroll_to_selection: false,
+            shown_value: None,
+            last_stat: Instant::now(),
+            rows: Vec::new(),
+            rows_dirty: true,
+        };
+        for r in open {
+            app.open(r);
+        }
+        Ok(app)
+    }
+
+    /// True when no loader request is outstanding (tests wait for this).
+    pub fn is_idle(&self) -> bool {
+        self.loader.pending() == 0
+    }
+
+    pub fn files(&self) -> &[OpenFile] {
+        &self.files
+    }
+
+    pub fn selection(&self) -> Option<&Selection> {
+        self.selection.as_ref()
+    }
+
+    pub fn notices(&self) -> &[Notice] {
+        &self.notices
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Opens a file (or selects the object in it when it is already open).
+    pub fn open(&mut self, req: OpenRequest) {
+        if let Some(f) = self.files.iter().find(|f| f.path == req.path) {
+            let file = f.id;
+            if let Some(path) = req.select {
+                self.select(file, path);
+            }
+            return;
+        }
+        let id = self.next_id;
+        self.next_id += 1;
+        self.files.push(OpenFile::new(id, req.path.clone()));
+        if let Some(path) = req.select {
+            self.select_on_open.insert(id, path);
+        }
+        self.loader.send(Request::Open {
+            file: id,
+            path: req.path,
+        });
+        self.rows_dirty = true;
+    }
+
+    fn close(&mut self, file: FileId) {
+        self.files.retain(|f| f.id != file);
+        self.loader.send(Request::Close { file });
+        self.infos.retain(|k, _| k.file != file);
+        self.root_ids.remove(&file);
+        if self.selection.as_ref().is_some_and(|s| s.file == file) {
+            self.selection = None;
+        }
+        self.search.forget(file);
+        self.rows_dirty = true;
+    }
+
+    /// Reopens a file under a new id, keeping what was expanded and selected.
+    fn reload(&mut self, file: FileId) {
+        let Some(old) = self.files.iter().find(|f| f.id == file) else {
+            return;
+        };
+        let path = old.path.clone();
+        let expanded = old.expanded.clone();
+        let selected = self
+            .selection
+            .as_ref()
+            .filter(|s| s.file == file)
+            .map(|s| s.path.clone());
+        let position = self.files.iter().position(|f| f.id == file);
+        self.close(file);
+        self.open(OpenRequest {
+            path,
+            select: selected,
+        });
+        if let Some(new) = self.files.last_mut() {
+            new.expanded = expanded;
+        }
+        // Keep the file where it was in the tree.
+        if let (Some(pos), Some(new)) = (position, self.files.pop()) {
+            self.files.insert(pos.min(self.files.len()), new);
+        }
+    }
+
+    /// Selects an object, asking for its info and revealing it in the tree.
+    pub fn select(&mut self, file: FileId, path: String) {
+        let sel = Selection { file, path };
+        if let Some(f) = self.files.iter_mut().find(|f| f.id == file) {
+            f.reveal(&sel.path, false);
+        }
+        if !self.infos.contains_key(&sel) {
+            self.infos.insert(sel.clone(), InfoState::Loading);
+            self.loader.send(Request::Info {
+                file,
+                path: sel.path.clone(),
+            });
+        }
+        self.selection = Some(sel);
+        self.scroll_to_selection = true;
+        self.rows_dirty = true;
+    }
+
+    fn notify(&mut self, text: String, error: bool) {
+        self.notices.push(Notice { text, error });
+        // Keep the last few; the newest is what the status bar shows.
+        if self.notices.len() > 50 {
+            self.notices.remove(0);
+        }
+    }
+
+    fn selected_file(&self) -> Option<FileId> {
+        self.selection
+            .as_ref()
+            .map(|s| s.file)
+            .or_else(|| self.files.last().map(|f| f.id))
+    }
+
+    fn file_mut(&mut self, id: FileId) -> Option<&mut OpenFile> {
+        self.files.iter_mut().find(|f| f.id == id)
+    }
+
+    /// Applies loader answers; answers for closed or reloaded files are dropped.
+    fn apply(&mut self, response: Response) {
+        let file = response.file();
+        if !self.files.iter().any(|f| f.id == file) {
+            return;
+        }
+        self.rows_dirty = true;
+        match response {
+            Response::Opened { result, .. } => self.on_opened(file, result),
+            Response::Listed {
+                group,
+                start,
+                result,
+                ..
+            } => {
+                if let Some(f) = self.file_mut(file) {
+                    f.add_page(&group, start, result);
+                }
+            }
+            Response::Info { path, result, .. } => {
+                let state = match result {
+                    Ok(info) => InfoState::Ready(Box::new(InfoView::new(*info))),
+                    Err(e) => InfoState::Failed(e),
+                };
+                self.infos.insert(Selection { file, path }, state);
+            }
+            Response::Stat { stamp, .. } => {
+                if let Some(f) = self.file_mut(file)
+                    && f.stamp.is_some()
+                    && stamp != f.stamp
+                {
+                    f.changed = true;
+                }
+            }
+            Response::Indexed { entries, done, .. } => {
+                if let Some(f) = self.file_mut(file) {
+                    let index = f.index.get_or_insert_with(Default::default);
+                    index.entries.extend(entries);
+                    index.done = done;
+                }
+            }
+        }
+    }
+
+    fn on_opened(&mut self, file: FileId, result: Result<crate::loader::Opened, String>) {
+        let Some(f) = self.file_mut(file) else {
+            return;
+        };
+        match result {
+            Ok(opened) => {
+                f.state = FileState::Ready;
+                f.stamp = Some(opened.stamp);
+                let path = f.path.clone();
+                self.root_ids.insert(file, opened.root);
+                self.settings.remember(path);
+                let target = self
+                    .select_on_open
+                    .remove(&file)
+                    .unwrap_or_else(|| "/".to_owned());
+                self.select(file, target);
+            }
+            Err(e) => {
+                f.state = FileState::Failed(e.clone());
+                self.select_on_open.remove(&file);
+                self.notify(e, true);
+            }
+        }
+    }
+
+    /// Sends the listing requests the tree needs now.
+    fn request_listings(&mut self) {
+        let mut wanted = Vec::new();
+        for f in &mut self.files {
+            for (group, start) in f.wanted_listings() {
+                wanted.push((f.id, group, start));
+            }
+        }
+        for (file, group, start) in wanted {
+            self.loader.send(Request::List { file, group, start });
+        }
+    }
+
+    fn run_command(&mut self, ctx: &egui::Context, command: Command) {
+        match command {
+            Command::Open => self.start_dialog(ctx),
+            Command::CloseFile => {
+                if let Some(f) = self.selected_file() {
+                    self.close(f);
+                }
+            }
+            Command::Reload => {
+                if let Some(f) = self.selected_file() {
+                    self.reload(f);
+                }
+            }
+            Command::Find => self.search.focus(),
+            Command::CopyPath => {
+                if let Some(s) = &self.selection {
+                    ctx.copy_text(s.path.clone());
+                }
+            }
+            Command::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
+        }
+    }
+
+    fn start_dialog(&mut self, ctx: &egui::Context) {
+        let ctx = ctx.clone();
+        if let Err(e) = self.dialog.start(move || ctx.request_repaint()) {
+            self.notify(format!("cannot show the Open dialog: {e}"), true);
+        }
+    }
+
+    /// Takes files dropped on the window; shows an overlay while files hover over it.
+    fn handle_drops(&mut self, ui: &mut egui::Ui) {
+        let (hovered, dropped) = ui.input_mut(|i| {
+            let hovered: Vec<PathBuf> = i
+                .raw
+                .hovered_files
+                .iter()
+                .filter_map(|h| h.path.clone())
+                .collect();
+            let dropped: Vec<PathBuf> = std::mem::take(&mut i.raw.dropped_files)
+                .iter()
+                .map(|f| f.path().to_owned())
+                .collect();
+            (hovered, dropped)
+        });
+        for path in dropped {
+            self.open(OpenRequest { path, select: None });
+        }
+        if !hovered.is_empty() {
+            drop_overlay(ui.ctx(), &hovered);
+        }
+    }
+
+    fn poll_dialog(&mut self) {
+        match self.dialog.poll() {
+            Some(DialogResult::Picked(paths)) => {
+                for path in paths {
+                    self.open(OpenRequest { path, select: None });
+                }
+            }
+            Some(DialogResult::Unavailable) => self.notify(
+                "No file dialog is available here (it needs an XDG desktop portal or zenity). \
+                 Drag files into the window or pass them on the command line."
+                    .to_owned(),
+                true,
+            ),
+            Some(DialogResult::Cancelled) | None => {}
+        }
+    }
+
+    fn check_files_on_disk(&mut self, ctx: &egui::Context) {
+        if self.last_stat.elapsed() >= STAT_EVERY {
+            self.last_stat = Instant::now();
+            let ready: Vec<FileId> = self
+                .files
+                .iter()
+                .filter(|f| f.state == FileState::Ready && !f.changed)
+                .map(|f| f.id)
+                .collect();
+            for file in ready {
+                self.loader.send(Request::Stat { file });
+            }
+        }
+        ctx.request_repaint_after(STAT_EVERY);
+    }
+
+    fn menu_bar(&mut self, ui: &mut egui::Ui) {
+        let has_file = self.selected_file().is_some();
+        egui::MenuBar::new().ui(ui, |ui| {
+            ui.menu_button("File", |ui| {
+                if Command::Open.menu_item(ui, true) {
+                    self.start_dialog(ui.ctx());
+                }
+                ui.menu_button("Open Recent", |ui| {
+                    let mut chosen = None;
+                    for p in &self.settings.recent {
+                        if ui.button(p.display().to_string()).clicked() {
+                            chosen = Some(p.clone());
+                        }
+                    }
+                    if self.settings.recent.is_empty() {
+                        ui.weak("No recent files");
+                    }
+                    ui.separator();
+                    if ui
+                        .add_enabled(!self.settings.recent.is_empty(), egui::Button::new("Clear"))
+                        .clicked()
+                    {
+                        self.settings.recent.clear();
+                    }
+                    if let Some(path) = chosen {
+                        self.open(OpenRequest { path, select: None });
+                    }
+                });
+                if Command::Reload.menu_item(ui, has_file) {
+                    self.run_command(ui.ctx(), Command::Reload);
+                }
+                if Command::CloseFile.menu_item(ui, has_file) {
+                    self.run_command(ui.ctx(), Command::CloseFile);
+                }
+                ui.separator();
+                if Command::Quit.menu_item(ui, true) {
+                    self.run_command(ui.ctx(), Command::Quit);
+                }
+            });
+            ui.menu_button("Edit", |ui| {
+                if Command::CopyPath.menu_item(ui, self.selection.is_some()) {
+                    self.run_command(ui.ctx(), Command::CopyPath);
+                }
+                if Command::Find.menu_item(ui, has_file) {
+                    self.run_command(ui.ctx(), Command::Find);
+                }
+            });
+            ui.menu_button("View", |ui| {
+                ui.label("Theme");
+                for (theme, label) in [
+                    (Theme::System, "Follow the system"),
+                    (Theme::Light, "Light"),
+                    (Theme::Dark, "Dark"),
+                ] {
+                    if ui.radio(self.settings.theme == theme, label).clicked() {
+                        self.settings.theme = theme;
+                        ui.ctx().set_theme(theme.preference());
+                    }
+                }
+            });
+        });
+    }
+
+    fn status_bar(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            let pending = self.loader.pending();
+            if pending > 0 {
+                ui.spinner();
+                ui.label(format!("Loading ({pending} pending)"));
+            } else {
+                ui.weak("Ready");
+            }
+            if let Some(status) = self.search.status(&self.files) {
+                ui.separator();
+                ui.weak(status);
+            }
+            if let Some(n) = self.notices.last() {
+                ui.separator();
+                let text = egui::RichText::new(&n.text);
+                let text = if n.error {
+                    text.color(ui.visuals().error_fg_color)
+                } else {
+                    text
+                };
+                ui.label(text);
+                if ui.small_button("Dismiss").clicked() {
+                    self.notices.clear();
+                }
+            }
+        });
+    }
+
+    /// A banner for files that changed on disk, offering a reload.
+    fn changed_banner(&mut self, ui: &mut egui::Ui) {
+        let changed: Vec<(FileId, String)> = self
+            .files
+            .iter()
+            .filter(|f| f.changed)
+            .map(|f| (f.id, f.name()))
+            .collect();
+        for (id, name) in changed {
+            ui.horizontal(|ui| {
+                ui.colored_label(
+                    ui.visuals().warn_fg_color,
+                    format!("{name} changed on disk."),
+                );
+                if ui.button("Reload").clicked() {
+                    self.reload(id);
+                }
+                if ui.button("Ignore").clicked()
+                    && let Some(f) = self.file_mut(id)
+                {
+                    f.changed = false;
+                    f.stamp = None;
+                }
+            });
+        }
+    }
+
+    fn central(&mut self, ui: &mut egui::Ui) {
+        let Some(sel) = self.selection.clone() else {
+            ui.centered_and_justified(|ui| {
+                ui.weak("Open a file (Ctrl+O) or drop one here.");
+            });
+            return;
+        };
+        let file_name = self
+            .files
+            .iter()
+            .find(|f| f.id == sel.file)
+            .map(OpenFile::name)
+            .unwrap_or_default();
+        ui.heading(format!("{file_name} :: {}", sel.path));
+        match self.infos.get(&sel) {
+            Some(InfoState::Ready(view)) => {
+                let info = &view.info;
+                match (&info.kind, &info.dataset) {
+                    (ObjectKind::Dataset, Some(ds)) => {
+                        ui.label(format!("{} of {}", ds.shape.text(), ds.dtype.text()));
+                        ui.weak("Plots, images and tables of the data come next.");
+                    }
+                    (ObjectKind::Group, _) => {
+                        ui.label(format!(
+                            "Group with {} members",
+                            info.child_count.unwrap_or(0)
+                        ));
+                    }
+                    (kind, _) => {
+                        ui.label(format!("{kind:?}"));
+                    }
+                }
+            }
+            Some(InfoState::Loading) | None => {
+                ui.spinner();
+            }
+            Some(InfoState::Failed(e)) => {
+                ui.colored_label(ui.visuals().error_fg_color, e);
+            }
+        }
+    }
+}
+
+/// The full-window "drop to open" overlay: the window dimmed, the hovered paths on top.
+fn drop_overlay(ctx: &egui::Context, hovered: &[PathBuf]) {
+    let rect = ctx.content_rect();
+    ctx.layer_painter(egui::LayerId::new(
+        egui::Order::Foreground,
+        egui::Id::unique("drop-dim"),
+    ))
+    .rect_filled(rect, 0.0, egui::Color32::from_black_alpha(180));
+    egui::Area::new(egui::Id::unique("drop-overlay"))
+        .order(egui::Order::Tooltip)
+        .anchor(egui::Align2::CENTER_CENTER, egui::Vec2::ZERO)
+        .interactable(false)
+        .show(ctx, |ui| {
+            ui.vertical_centered(|ui| {
+                ui.heading(egui::RichText::new("Drop to open").color(egui::Color32::WHITE));
+                for p in hovered.iter().take(10) {
+                    ui.label(
+                        egui::RichText::new(p.display().to_string()).color(egui::Color32::WHITE),
+                    );
+                }
+            });
+        });
+}
+
+impl eframe::App for HdfscopeApp {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        let ctx = ui.ctx().clone();
+        for r in self.loader.drain(DRAIN_BUDGET) {
+            self.apply(r);
+        }
+        if self.loader.pending() > 0 {
+            // Answers wake us; this is a fallback in case a wake-up is missed.
+            ctx.request_repaint_after(Duration::from_millis(100));
+        }
+        self.poll_dialog();
+        self.check_files_on_disk(&ctx);
+        for c in Command::pressed(&ctx) {
+            self.run_command(&ctx, c);
+        }
+        self.request_listings();
+
+        egui::Panel::top("menu").show(ui, |ui| self.menu_bar(ui));
+        egui::Panel::bottom("status").show(ui, |ui| self.status_bar(ui));
+        egui::Panel::left("tree")
+            .resizable(true)
+            .default_size(320.0)
+            .min_size(160.0)
+            .show(ui, |ui| self.tree_panel(ui));
+        egui::Panel::right("inspector")
+            .resizable(true)
+            .default_size(380.0)
+            .min_size(200.0)
+            .show(ui, |ui| self.inspector_panel(ui));
+        egui::CentralPanel::default().show(ui, |ui| {
+            self.changed_banner(ui);
+            self.central(ui);
+        });
+        self.value_window(&ctx);
+        self.handle_drops(ui);
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, settings::STORAGE_KEY, &self.settings);
+    }
+}
+
+/// Starts the desktop app on `open` (blocking until the window closes).
+pub fn run(open: Vec<OpenRequest>) -> eframe::Result {
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_app_id(APP_ID)
+            .with_title("hdfscope")
+            .with_inner_size([1280.0, 800.0])
+            .with_min_inner_size([480.0, 320.0])
+            .with_drag_and_drop(true),
+        ..Default::default()
+    };
+    eframe::run_native(
+        "hdfscope",
+        options,
+        Box::new(|cc| Ok(Box::new(HdfscopeApp::new(cc, open)?))),
+    )
+}

@@ -1,0 +1,198 @@
+//! UI tests that drive the real app with egui_kittest: open files (command line and drop),
+//! expand groups, select objects, read the inspector, follow references, search, and see
+//! errors for bad files. Queries go through the accessibility tree, by label.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable as _;
+use hdfscope::app::{FileState, HdfscopeApp, OpenRequest};
+
+fn demo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/demo.h5")
+}
+
+fn harness(open: Vec<OpenRequest>) -> Harness<'static, HdfscopeApp> {
+    let mut h = Harness::builder()
+        .with_size([1280.0, 800.0])
+        .with_max_steps(32)
+        .build_eframe(move |cc| HdfscopeApp::new(cc, open).expect("the loader thread starts"));
+    settle(&mut h);
+    h
+}
+
+/// Runs frames until the loader has answered everything and the UI is still.
+fn settle(h: &mut Harness<'_, HdfscopeApp>) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        h.step();
+        if h.state().is_idle() {
+            h.run();
+            if h.state().is_idle() {
+                return;
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the loader did not answer in time"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+fn selected(h: &Harness<'_, HdfscopeApp>) -> String {
+    h.state()
+        .selection()
+        .map(|s| s.path.clone())
+        .unwrap_or_default()
+}
+
+#[test]
+fn cli_target_opens_selects_and_shows_attributes() {
+    let mut h = harness(vec![OpenRequest::from_arg(PathBuf::from(format!(
+        "{}::/waveforms/signal",
+        demo().display()
+    )))]);
+    assert_eq!(selected(&h), "/waveforms/signal");
+    // The tree revealed it; the inspector shows its attributes and metadata by label.
+    h.get_by_label("signal");
+    h.get_by_label("units = \"V\"");
+    h.get_by_label("long_name = \"Probe voltage\"");
+    h.get_by_label("chunked [10000]");
+
+    // Expand a collapsed group and select a dataset in it.
+    h.get_by_label("expand images").click();
+    settle(&mut h);
+    h.get_by_label("image").click();
+    settle(&mut h);
+    assert_eq!(selected(&h), "/images/image");
+    assert_eq!(
+        h.query_all_by_label("256 x 384").count(),
+        2,
+        "shape and max shape"
+    );
+}
+
+#[test]
+fn references_in_attributes_navigate_to_their_target() {
+    let mut h = harness(vec![OpenRequest {
+        path: demo(),
+        select: Some("/waveforms/signal".to_owned()),
+    }]);
+    h.get_by_label("➡ /waveforms/time").click();
+    settle(&mut h);
+    assert_eq!(selected(&h), "/waveforms/time");
+    h.get_by_label("CLASS = \"DIMENSION_SCALE\"");
+}
+
+#[test]
+fn search_finds_a_deep_path_and_jumps_to_it() {
+    let mut h = harness(vec![OpenRequest {
+        path: demo(),
+        select: None,
+    }]);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::F);
+    h.run();
+    h.get_by_label("Find").type_text("answer");
+    settle(&mut h);
+    h.get_by_label("/nested/level1/level2/answer").click();
+    settle(&mut h);
+    assert_eq!(selected(&h), "/nested/level1/level2/answer");
+    // Back in the tree, every ancestor was expanded to show it.
+    h.get_by_label("answer");
+    h.get_by_label("collapse level2");
+}
+
+#[derive(Debug)]
+struct Dropped(PathBuf);
+
+impl egui::DroppedFile for Dropped {
+    fn path(&self) -> &Path {
+        &self.0
+    }
+
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+fn write_small(path: &Path) {
+    let f = hdf5::File::create(path).unwrap();
+    f.create_group("dropped_group").unwrap();
+}
+
+#[test]
+fn dropped_files_open_and_bad_files_say_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("small.h5");
+    write_small(&good);
+    let bad = dir.path().join("notes.h5");
+    std::fs::write(&bad, "plain text, not HDF5\n").unwrap();
+
+    let mut h = harness(vec![OpenRequest {
+        path: demo(),
+        select: None,
+    }]);
+    // Hover shows the overlay (run_steps: hovering keeps repainting), then drop both files.
+    h.input_mut().hovered_files.push(egui::HoveredFile {
+        path: Some(good.clone()),
+        mime: String::new(),
+    });
+    h.run_steps(2);
+    h.get_by_label_contains("Drop to open");
+    h.input_mut().hovered_files.clear();
+    h.input_mut()
+        .dropped_files
+        .push(Arc::new(Dropped(good.clone())));
+    h.input_mut()
+        .dropped_files
+        .push(Arc::new(Dropped(bad.clone())));
+    settle(&mut h);
+
+    let files = h.state().files();
+    assert_eq!(files.len(), 3, "the demo and both dropped files");
+    assert_eq!(files[1].state, FileState::Ready);
+    h.get_by_label("small.h5");
+    h.get_by_label("dropped_group");
+    let FileState::Failed(e) = &files[2].state else {
+        panic!("{:?}", files[2].state)
+    };
+    assert!(
+        e.contains("notes.h5") && e.contains("not an HDF5 file"),
+        "{e}"
+    );
+    assert!(
+        h.query_all_by_label_contains("not an HDF5 file").count() >= 2,
+        "shown in the tree and in the status bar"
+    );
+    // The other files are unaffected.
+    h.get_by_label("waveforms").click();
+    settle(&mut h);
+    assert_eq!(selected(&h), "/waveforms");
+}
+
+#[test]
+fn large_groups_page_in_without_listing_everything() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("wide.h5");
+    {
+        let f = hdf5::File::create(&path).unwrap();
+        let g = f.create_group("wide").unwrap();
+        for i in 0..2500 {
+            g.create_group(&format!("m{i:05}")).unwrap();
+        }
+    }
+    let mut h = harness(vec![OpenRequest {
+        path: path.clone(),
+        select: None,
+    }]);
+    h.get_by_label("expand wide").click();
+    settle(&mut h);
+    let f = &h.state().files()[0];
+    let listed = f.listings.get("/wide").map_or(0, |l| l.children.len());
+    assert_eq!(listed, hdfscope::loader::PAGE, "one page, not all 2500");
+    h.get_by_label("m00000");
+    assert!(h.query_by_label("m02499").is_none());
+}
