@@ -195,4 +195,67 @@ fn large_groups_page_in_without_listing_everything() {
     assert_eq!(listed, hdfscope::loader::PAGE, "one page, not all 2500");
     h.get_by_label("m00000");
     assert!(h.query_by_label("m02499").is_none());
+    assert!(
+        h.query_by_label("m00900").is_none(),
+        "rows out of view are not laid out"
+    );
+
+    // Opening at a deep member scrolls the tree to it.
+    let mut h = harness(vec![OpenRequest {
+        path,
+        select: Some("/wide/m00900".to_owned()),
+    }]);
+    settle(&mut h);
+    h.get_by_label("m00900");
+    assert!(
+        h.query_by_label("m00000").is_none(),
+        "scrolled away from the top"
+    );
+}
+
+#[test]
+fn reload_keeps_the_selection_and_close_removes_the_file() {
+    let mut h = harness(vec![OpenRequest {
+        path: demo(),
+        select: Some("/images/stack".to_owned()),
+    }]);
+    let first_id = h.state().files()[0].id;
+    h.key_press(egui::Key::F5);
+    settle(&mut h);
+    assert_ne!(h.state().files()[0].id, first_id, "reopened");
+    assert_eq!(selected(&h), "/images/stack");
+    h.get_by_label("stack");
+    h.get_by_label("collapse images");
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::W);
+    settle(&mut h);
+    assert!(h.state().files().is_empty());
+    assert!(h.state().selection().is_none());
+}
+
+#[test]
+fn a_file_changed_on_disk_offers_a_reload() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("growing.h5");
+    std::fs::copy(demo(), &path).unwrap();
+    let mut h = harness(vec![OpenRequest {
+        path: path.clone(),
+        select: None,
+    }]);
+    // Another program writes to it.
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_modified(std::time::SystemTime::now() - Duration::from_secs(3600))
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while h.query_by_label("growing.h5 changed on disk.").is_none() {
+        assert!(Instant::now() < deadline, "the change was not noticed");
+        std::thread::sleep(Duration::from_millis(50));
+        h.step();
+    }
+    h.get_by_label("Reload").click();
+    settle(&mut h);
+    assert!(h.query_by_label("growing.h5 changed on disk.").is_none());
+    assert_eq!(h.state().files()[0].state, FileState::Ready);
 }

@@ -285,29 +285,31 @@ fn dims_section(ui: &mut egui::Ui, info: &ObjectInfo, actions: &mut Vec<Action>)
     {
         return;
     }
-    ui.collapsing("Dimension scales", |ui| {
-        Grid::new("dims")
-            .num_columns(3)
-            .striped(true)
-            .show(ui, |ui| {
-                for (axis, d) in info.dims.iter().enumerate() {
-                    ui.label(format!("axis {axis}"));
-                    ui.label(d.label.as_deref().unwrap_or(""));
-                    ui.horizontal_wrapped(|ui| {
-                        for s in &d.scales {
-                            let text = match &s.name {
-                                Some(n) if n != &s.path => format!("{} ({n})", s.path),
-                                _ => s.path.clone(),
-                            };
-                            if ui.link(text).clicked() {
-                                actions.push(Action::Select(s.path.clone()));
+    egui::CollapsingHeader::new("Dimension scales")
+        .default_open(true)
+        .show(ui, |ui| {
+            Grid::new("dims")
+                .num_columns(3)
+                .striped(true)
+                .show(ui, |ui| {
+                    for (axis, d) in info.dims.iter().enumerate() {
+                        ui.label(format!("axis {axis}"));
+                        ui.label(d.label.as_deref().unwrap_or(""));
+                        ui.horizontal_wrapped(|ui| {
+                            for s in &d.scales {
+                                let text = match &s.name {
+                                    Some(n) if n != &s.path => format!("{} ({n})", s.path),
+                                    _ => s.path.clone(),
+                                };
+                                if ui.link(text).clicked() {
+                                    actions.push(Action::Select(s.path.clone()));
+                                }
                             }
-                        }
-                    });
-                    ui.end_row();
-                }
-            });
-    });
+                        });
+                        ui.end_row();
+                    }
+                });
+        });
 }
 
 fn attributes_section(ui: &mut egui::Ui, attrs: &[AttrRow], actions: &mut Vec<Action>) {

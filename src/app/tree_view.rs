@@ -94,11 +94,18 @@ impl HdfscopeApp {
         self.keyboard_navigation(ui);
         let mut actions = Vec::new();
         let row_height = ui.spacing().interact_size.y;
-        let selected = self.selected_row();
-        let scroll_to = std::mem::take(&mut self.scroll_to_selection);
         let mut area = egui::ScrollArea::both().auto_shrink([false, false]);
         let visible = ui.available_height();
-        if scroll_to && let Some(i) = selected {
+        let target = self
+            .scroll_to_selection
+            .then(|| self.selected_row())
+            .flatten();
+        // The selection's row may appear only once its ancestors are listed: keep trying
+        // while answers are on their way.
+        if target.is_some() || self.loader.pending() == 0 {
+            self.scroll_to_selection = false;
+        }
+        if let Some(i) = target {
             // Rows outside the visible range are not laid out, so scroll by position.
             let spacing = ui.spacing().item_spacing.y;
             let y = i as f32 * (row_height + spacing);
@@ -384,10 +391,12 @@ fn link_row(
             ui.close();
         }
     });
+    // The failure goes first so a narrow panel still shows that the link is broken.
+    if let Some(e) = &child.error {
+        ui.colored_label(ui.visuals().error_fg_color, format!("{WARNING} {e}"))
+            .on_hover_text(e);
+    }
     if !detail.is_empty() {
         ui.weak(detail);
-    }
-    if let Some(e) = &child.error {
-        ui.colored_label(ui.visuals().error_fg_color, format!("{WARNING} {e}"));
     }
 }

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Starts the release binary in a real X window (Xvfb, software rendering, no GPU) on the demo
+# file and on a corpus file, and saves screenshots into docs/. Look at them: if they look
+# wrong, they are wrong.
+#
+# Needs: Xvfb, imagemagick (import), xdotool, Mesa (Vulkan via lavapipe or GL). On Debian,
+# as root, missing packages are installed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-${HOME}/.cache/hdfscope-target}"
+export CMAKE="${CMAKE:-${HOME}/.cache/hdfscope-venv/bin/cmake}"
+
+if ! command -v Xvfb >/dev/null || ! command -v import >/dev/null || ! command -v xdotool >/dev/null; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends xvfb imagemagick xdotool x11-utils \
+      mesa-vulkan-drivers libvulkan1 libegl1 libgl1-mesa-dri libxkbcommon-x11-0 \
+      libx11-xcb1 libxcursor1 libxi6 libxrandr2
+  else
+    echo "screenshots.sh: needs Xvfb, imagemagick and xdotool" >&2
+    exit 1
+  fi
+fi
+
+cargo build --release --quiet
+bin="${CARGO_TARGET_DIR}/release/hdfscope"
+
+display=":$((100 + RANDOM % 400))"
+Xvfb "${display}" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
+xvfb_pid=$!
+trap 'kill "${xvfb_pid}" 2>/dev/null || true' EXIT
+export DISPLAY="${display}"
+export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$(mktemp -d)}"
+chmod 700 "${XDG_RUNTIME_DIR}"
+# Fresh settings, so saved window geometry or theme from another run does not leak in.
+export XDG_DATA_HOME="$(mktemp -d)"
+sleep 1
+
+# shot NAME ARGS...: start the viewer with ARGS, wait for its window, save docs/NAME.png.
+shot() {
+  local name="$1"
+  shift
+  "${bin}" "$@" >/dev/null 2>&1 &
+  local pid=$!
+  xdotool search --sync --name '^hdfscope$' >/dev/null
+  sleep 4
+  import -window root "docs/${name}.png"
+  kill "${pid}"
+  wait "${pid}" 2>/dev/null || true
+  echo "wrote docs/${name}.png"
+}
+
+shot screenshot-demo
+corpus="../shared/corpus/fetched/nexus/Therm_6_2.nxs"
+if [ -f "${corpus}" ]; then
+  shot screenshot-nexus "${corpus}::/entry/data/data"
+else
+  echo "screenshots.sh: ${corpus} not found, skipping the corpus screenshot" >&2
+fi
