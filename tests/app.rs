@@ -259,3 +259,25 @@ fn a_file_changed_on_disk_offers_a_reload() {
     assert!(h.query_by_label("growing.h5 changed on disk.").is_none());
     assert_eq!(h.state().files()[0].state, FileState::Ready);
 }
+
+#[test]
+fn copy_puts_the_selected_path_on_the_clipboard() {
+    let mut h = harness(vec![OpenRequest {
+        path: demo(),
+        select: Some("/tables/events".to_owned()),
+    }]);
+    // egui-winit turns Ctrl+C into a Copy event, not a key press.
+    h.event(egui::Event::Copy);
+    h.step();
+    let copied: Vec<&egui::OutputCommand> = h
+        .output()
+        .platform_output
+        .commands
+        .iter()
+        .filter(|c| matches!(c, egui::OutputCommand::CopyText(_)))
+        .collect();
+    assert_eq!(
+        copied,
+        [&egui::OutputCommand::CopyText("/tables/events".to_owned())]
+    );
+}
