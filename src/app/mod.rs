@@ -140,9 +140,10 @@ impl HdfscopeApp {
         Ok(app)
     }
 
-    /// True when no loader request is outstanding (tests wait for this).
+    /// True when no loader request is outstanding and no search index is being built
+    /// (tests wait for this).
     pub fn is_idle(&self) -> bool {
-        self.loader.pending() == 0
+        self.loader.pending() == 0 && self.search.status(&self.files).is_none()
     }
 
     pub fn files(&self) -> &[OpenFile] {

@@ -122,7 +122,7 @@ pub struct Loader {
     responses: Receiver<Response>,
     /// Requests the bounded channel could not take yet; retried on every `drain`.
     outbox: VecDeque<Request>,
-    /// Requests sent whose response has not been drained (index jobs count once).
+    /// Requests sent whose one answer has not been drained (index jobs are not counted).
     pending: usize,
 }
 
@@ -175,7 +175,8 @@ impl Loader {
         while Instant::now() < deadline {
             match self.responses.try_recv() {
                 Ok(r) => {
-                    if !matches!(r, Response::Indexed { done: false, .. }) {
+                    // Index answers stream without end count; `Index { done }` tracks them.
+                    if !matches!(r, Response::Indexed { .. }) {
                         self.pending = self.pending.saturating_sub(1);
                     }
                     out.push(r);
@@ -192,8 +193,9 @@ impl Loader {
     }
 }
 
+/// Whether a request is answered exactly once (and so counts as pending until then).
 fn expects_response(r: &Request) -> bool {
-    !matches!(r, Request::Close { .. })
+    !matches!(r, Request::Close { .. } | Request::Index { .. })
 }
 
 /// The loader thread's state: open files and index jobs in progress.
@@ -272,8 +274,16 @@ impl Worker {
             }
             Request::Close { file } => {
                 self.files.remove(&file);
+                let before = self.jobs.len();
                 self.jobs.retain(|(f, _)| *f != file);
-                true
+                // An index job ends with a `done` answer, even when cut short, so the UI
+                // never waits for it.
+                before == self.jobs.len()
+                    || self.reply(Response::Indexed {
+                        file,
+                        entries: Vec::new(),
+                        done: true,
+                    })
             }
             Request::List { file, group, start } => {
                 let result = self.file(file).and_then(|f| {
@@ -312,7 +322,11 @@ impl Worker {
             return true;
         };
         let Some(f) = self.files.get(&file) else {
-            return true;
+            return self.reply(Response::Indexed {
+                file,
+                entries: Vec::new(),
+                done: true,
+            });
         };
         let entries = job.step(f);
         let done = job.is_done();
@@ -343,16 +357,29 @@ mod tests {
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/demo.h5")
     }
 
-    /// Drains until `pending` reaches zero, with a generous deadline.
-    fn settle(l: &mut Loader) -> Vec<Response> {
+    /// Drains until `pending` reaches zero and `indexes` index jobs have ended.
+    fn settle_with(l: &mut Loader, mut indexes: usize) -> Vec<Response> {
         let mut all = Vec::new();
         let deadline = Instant::now() + Duration::from_secs(30);
-        while l.pending() > 0 && Instant::now() < deadline {
-            all.extend(l.drain(Duration::from_millis(5)));
+        while (l.pending() > 0 || indexes > 0) && Instant::now() < deadline {
+            for r in l.drain(Duration::from_millis(5)) {
+                if matches!(r, Response::Indexed { done: true, .. }) {
+                    indexes -= 1;
+                }
+                all.push(r);
+            }
             std::thread::sleep(Duration::from_millis(1));
         }
-        assert_eq!(l.pending(), 0, "the loader answered everything");
+        assert_eq!(
+            (l.pending(), indexes),
+            (0, 0),
+            "the loader answered everything"
+        );
         all
+    }
+
+    fn settle(l: &mut Loader) -> Vec<Response> {
+        settle_with(l, 0)
     }
 
     #[test]
@@ -439,7 +466,7 @@ mod tests {
             path: demo(),
         });
         l.send(Request::Index { file: 1 });
-        let got = settle(&mut l);
+        let got = settle_with(&mut l, 1);
         let paths: Vec<String> = got
             .into_iter()
             .filter_map(|r| match r {
@@ -453,5 +480,14 @@ mod tests {
         assert!(paths.contains(&"/links/dangling".to_owned()));
         let unique: std::collections::HashSet<_> = paths.iter().collect();
         assert_eq!(unique.len(), paths.len(), "each path once");
+
+        // Closing a file mid-index still ends its job, so nothing stays pending.
+        l.send(Request::Open {
+            file: 2,
+            path: demo(),
+        });
+        l.send(Request::Index { file: 2 });
+        l.send(Request::Close { file: 2 });
+        settle_with(&mut l, 1);
     }
 }
