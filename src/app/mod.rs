@@ -198,28 +198,24 @@ impl HdfscopeApp {
 
     /// Reopens a file under a new id, keeping what was expanded and selected.
     fn reload(&mut self, file: FileId) {
-        let Some(old) = self.files.iter().find(|f| f.id == file) else {
+        let Some(position) = self.files.iter().position(|f| f.id == file) else {
             return;
         };
-        let path = old.path.clone();
-        let expanded = old.expanded.clone();
-        let selected = self
-            .selection
-            .as_ref()
-            .filter(|s| s.file == file)
-            .map(|s| s.path.clone());
-        let position = self.files.iter().position(|f| f.id == file);
+        let expanded = self.files[position].expanded.clone();
+        let request = OpenRequest {
+            path: self.files[position].path.clone(),
+            select: self
+                .selection
+                .as_ref()
+                .filter(|s| s.file == file)
+                .map(|s| s.path.clone()),
+        };
         self.close(file);
-        self.open(OpenRequest {
-            path,
-            select: selected,
-        });
-        if let Some(new) = self.files.last_mut() {
+        self.open(request);
+        // `open` appended the new file; put it back where it was, as it was expanded.
+        if let Some(mut new) = self.files.pop() {
             new.expanded = expanded;
-        }
-        // Keep the file where it was in the tree.
-        if let (Some(pos), Some(new)) = (position, self.files.pop()) {
-            self.files.insert(pos.min(self.files.len()), new);
+            self.files.insert(position.min(self.files.len()), new);
         }
     }
 

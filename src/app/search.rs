@@ -1,10 +1,10 @@
 //! Find (Ctrl+F): a query box over the tree, matched against every path of every open file.
 //!
 //! The paths come from the loader's background index, streamed in as it walks; matching
-//! runs on what has arrived so far and is cached until the query or the index changes.
+//! runs on what has arrived so far, each entry once per query.
 //! Must never walk a file itself.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use egui::{Key, Role, WidgetInfo};
 
@@ -15,10 +15,11 @@ use crate::loader::{FileId, Request};
 /// Results shown at most; the count says how many matched.
 const MAX_SHOWN: usize = 5_000;
 
-/// The matches of one query over the entries indexed so far.
+/// The matches of one query, extended as index entries stream in.
 struct Matches {
     query: String,
-    entries_seen: usize,
+    /// Entries of each file already matched against `query`.
+    scanned: HashMap<FileId, usize>,
     /// (file, index into its index entries).
     found: Vec<(FileId, usize)>,
 }
@@ -59,33 +60,29 @@ impl Search {
         (!building.is_empty()).then(|| building.join(", "))
     }
 
+    /// Matches of the current query; only entries that arrived since the last call are
+    /// scanned, so a large index streaming in costs each entry once.
     fn matches(&mut self, files: &[OpenFile]) -> &[(FileId, usize)] {
-        let seen: usize = files
-            .iter()
-            .map(|f| f.index.as_ref().map_or(0, |i| i.entries.len()))
-            .sum();
         let query = self.query.trim().to_lowercase();
-        let fresh = self
-            .cache
-            .as_ref()
-            .is_some_and(|m| m.query == query && m.entries_seen == seen);
-        if !fresh {
-            let mut found = Vec::new();
-            for f in files {
-                let Some(index) = &f.index else { continue };
-                for (i, e) in index.entries.iter().enumerate() {
-                    if e.path.to_lowercase().contains(&query) {
-                        found.push((f.id, i));
-                    }
+        if self.cache.as_ref().is_none_or(|m| m.query != query) {
+            self.cache = None;
+        }
+        let m = self.cache.get_or_insert_with(|| Matches {
+            query,
+            scanned: HashMap::new(),
+            found: Vec::new(),
+        });
+        for f in files {
+            let Some(index) = &f.index else { continue };
+            let from = m.scanned.get(&f.id).copied().unwrap_or(0);
+            for (i, e) in index.entries.iter().enumerate().skip(from) {
+                if e.path.to_lowercase().contains(&m.query) {
+                    m.found.push((f.id, i));
                 }
             }
-            self.cache = Some(Matches {
-                query,
-                entries_seen: seen,
-                found,
-            });
+            m.scanned.insert(f.id, index.entries.len());
         }
-        self.cache.as_ref().map_or(&[], |m| m.found.as_slice())
+        &m.found
     }
 }
 
@@ -113,21 +110,22 @@ impl HdfscopeApp {
     }
 
     pub(super) fn search_results(&mut self, ui: &mut egui::Ui) {
-        let matches = self.search.matches(&self.files).to_vec();
+        let files = &self.files;
+        let matches = self.search.matches(files);
         ui.weak(format!(
             "{} match{}",
             matches.len(),
             if matches.len() == 1 { "" } else { "es" }
         ));
         let mut chosen = None;
-        let several_files = self.files.len() > 1;
+        let several_files = files.len() > 1;
         let row_height = ui.spacing().interact_size.y;
         let shown = matches.len().min(MAX_SHOWN);
         egui::ScrollArea::both()
             .auto_shrink([false, false])
             .show_rows(ui, row_height, shown, |ui, range| {
                 for &(file, i) in &matches[range] {
-                    let Some(f) = self.files.iter().find(|f| f.id == file) else {
+                    let Some(f) = files.iter().find(|f| f.id == file) else {
                         continue;
                     };
                     let Some(e) = f.index.as_ref().and_then(|x| x.entries.get(i)) else {
@@ -147,8 +145,7 @@ impl HdfscopeApp {
             && chosen.is_none()
             && let Some(&(file, i)) = matches.first()
         {
-            chosen = self
-                .files
+            chosen = files
                 .iter()
                 .find(|f| f.id == file)
                 .and_then(|f| f.index.as_ref()?.entries.get(i))

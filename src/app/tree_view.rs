@@ -120,10 +120,7 @@ impl HdfscopeApp {
             }
         });
         for a in actions {
-            match a {
-                Action::Copy(path) => ui.ctx().copy_text(path),
-                a => self.apply_tree_action(a),
-            }
+            self.apply_tree_action(ui.ctx(), a);
         }
     }
 
@@ -142,7 +139,7 @@ impl HdfscopeApp {
         })
     }
 
-    fn apply_tree_action(&mut self, action: Action) {
+    fn apply_tree_action(&mut self, ctx: &egui::Context, action: Action) {
         match action {
             Action::Select(file, path) => {
                 self.select(file, path);
@@ -162,7 +159,7 @@ impl HdfscopeApp {
                     self.loader.send(Request::List { file, group, start });
                 }
             }
-            Action::Copy(_) => {}
+            Action::Copy(path) => ctx.copy_text(path),
             Action::Close(file) => self.close(file),
             Action::Reload(file) => self.reload(file),
         }
@@ -227,7 +224,7 @@ impl HdfscopeApp {
                 _ => false,
             };
             if (right && expandable && !expanded) || (left && expanded) {
-                self.apply_tree_action(Action::Toggle(row.file, path.clone()));
+                self.apply_tree_action(ui.ctx(), Action::Toggle(row.file, path.clone()));
             }
             (left && !expanded && path != "/").then(|| (row.file, parent_path(&path).to_owned()))
         };
