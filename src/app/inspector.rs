@@ -312,6 +312,9 @@ fn dims_section(ui: &mut egui::Ui, info: &ObjectInfo, actions: &mut Vec<Action>)
         });
 }
 
+/// Attributes as blocks (name and type on one line, the value at full width below, then
+/// reference links one per line) rather than a grid: a grid's value column can end up a few
+/// characters wide, wrapping values and links into slivers.
 fn attributes_section(ui: &mut egui::Ui, attrs: &[AttrRow], actions: &mut Vec<Action>) {
     egui::CollapsingHeader::new(format!("Attributes ({})", attrs.len()))
         .default_open(true)
@@ -320,52 +323,41 @@ fn attributes_section(ui: &mut egui::Ui, attrs: &[AttrRow], actions: &mut Vec<Ac
                 ui.weak("none");
                 return;
             }
-            Grid::new("attrs")
-                .num_columns(2)
-                .striped(true)
-                .show(ui, |ui| {
-                    for a in attrs {
-                        ui.label(RichText::new(&a.name).strong())
-                            .on_hover_text(format!("{}, shape {}", a.dtype, a.shape));
-                        ui.vertical(|ui| {
-                            let text = if a.error {
-                                RichText::new(&a.preview).color(ui.visuals().error_fg_color)
-                            } else {
-                                RichText::new(&a.preview)
-                            };
-                            let r =
-                                ui.add(egui::Label::new(text).wrap().sense(egui::Sense::click()));
-                            r.widget_info(|| {
-                                WidgetInfo::labeled(
-                                    Role::Label,
-                                    true,
-                                    format!("{} = {}", a.name, a.preview),
-                                )
-                            });
-                            r.context_menu(|ui| {
-                                if ui.button("Copy value").clicked() {
-                                    actions.push(Action::Copy(a.full.clone()));
-                                    ui.close();
-                                }
-                            });
-                            ui.horizontal_wrapped(|ui| {
-                                ui.weak(format!("{} · {}", a.dtype, a.shape));
-                                if a.full.chars().count() > PREVIEW_CHARS
-                                    && ui.small_button("Show all").clicked()
-                                {
-                                    actions.push(Action::ShowWhole(a.name.clone(), a.full.clone()));
-                                }
-                                for target in &a.references {
-                                    if ui.link(format!("{ARROW} {target}")).clicked() {
-                                        actions.push(Action::Select(target.clone()));
-                                    }
-                                }
-                            });
-                        });
-                        ui.end_row();
-                    }
-                });
+            for (i, a) in attrs.iter().enumerate() {
+                if i > 0 {
+                    ui.separator();
+                }
+                attribute_block(ui, a, actions);
+            }
         });
+}
+
+fn attribute_block(ui: &mut egui::Ui, a: &AttrRow, actions: &mut Vec<Action>) {
+    ui.horizontal_wrapped(|ui| {
+        ui.label(RichText::new(&a.name).strong());
+        ui.weak(format!("{} · {}", a.dtype, a.shape));
+        if a.full.chars().count() > PREVIEW_CHARS && ui.small_button("Show all").clicked() {
+            actions.push(Action::ShowWhole(a.name.clone(), a.full.clone()));
+        }
+    });
+    let text = if a.error {
+        RichText::new(&a.preview).color(ui.visuals().error_fg_color)
+    } else {
+        RichText::new(&a.preview)
+    };
+    let r = ui.add(egui::Label::new(text).wrap().sense(egui::Sense::click()));
+    r.widget_info(|| WidgetInfo::labeled(Role::Label, true, format!("{} = {}", a.name, a.preview)));
+    r.context_menu(|ui| {
+        if ui.button("Copy value").clicked() {
+            actions.push(Action::Copy(a.full.clone()));
+            ui.close();
+        }
+    });
+    for target in &a.references {
+        if ui.link(format!("{ARROW} {target}")).clicked() {
+            actions.push(Action::Select(target.clone()));
+        }
+    }
 }
 
 impl HdfscopeApp {

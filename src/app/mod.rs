@@ -32,6 +32,8 @@ pub const APP_ID: &str = "io.github.hdfscope.Hdfscope";
 
 /// Time the UI spends per frame taking loader answers.
 const DRAIN_BUDGET: Duration = Duration::from_millis(4);
+/// Height of the status bar, in points.
+const STATUS_HEIGHT: f32 = 26.0;
 /// How often open files are checked for changes on disk.
 const STAT_EVERY: Duration = Duration::from_secs(2);
 
@@ -628,7 +630,11 @@ impl eframe::App for HdfscopeApp {
         self.request_listings();
 
         egui::Panel::top("menu").show(ui, |ui| self.menu_bar(ui));
-        egui::Panel::bottom("status").show(ui, |ui| self.status_bar(ui));
+        // A fixed height: the spinner coming and going must not shift every panel above it
+        // (a click aimed at a row would land on its neighbour).
+        egui::Panel::bottom("status")
+            .exact_size(STATUS_HEIGHT)
+            .show(ui, |ui| self.status_bar(ui));
         egui::Panel::left("tree")
             .resizable(true)
             .default_size(320.0)
