@@ -29,6 +29,13 @@ fn demo_path() -> anyhow::Result<std::path::PathBuf> {
 }
 
 fn main() -> ExitCode {
+    // The viewer starts this same binary as its HDF5 reader process.
+    if std::env::args_os()
+        .nth(1)
+        .is_some_and(|a| a == hdfscope::loader::WORKER_ARG)
+    {
+        return hdfscope::loader::worker_main();
+    }
     let cli = Cli::parse();
     let Some(command) = cli.command else {
         return gui(cli.files);

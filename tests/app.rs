@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 use hdfscope::app::{FileState, HdfscopeApp, OpenRequest};
+use hdfscope::loader::{LoaderConfig, WorkerKind};
 
 fn demo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/demo.h5")
@@ -18,7 +19,11 @@ fn harness(open: Vec<OpenRequest>) -> Harness<'static, HdfscopeApp> {
     let mut h = Harness::builder()
         .with_size([1280.0, 800.0])
         .with_max_steps(32)
-        .build_eframe(move |cc| HdfscopeApp::new(cc, open).expect("the loader thread starts"));
+        .build_eframe(move |cc| {
+            // The real reader processes: the hdfscope binary in worker mode.
+            let workers = WorkerKind::Process(env!("CARGO_BIN_EXE_hdfscope").into());
+            HdfscopeApp::new(cc, open, LoaderConfig::new(workers)).expect("the loader starts")
+        });
     settle(&mut h);
     h
 }

@@ -9,6 +9,7 @@ mod dialog;
 mod files;
 mod glyphs;
 mod inspector;
+mod line_view;
 mod search;
 mod settings;
 mod tree_view;
@@ -23,9 +24,10 @@ pub use settings::{Settings, Theme};
 
 use self::dialog::{DialogResult, OpenDialog};
 use self::inspector::InfoView;
+use self::line_view::LineView;
 use self::search::Search;
-use crate::loader::{FileId, Loader, Request, Response};
-use crate::model::{ObjectId, ObjectKind};
+use crate::loader::{FileId, LineSource, Loader, LoaderConfig, ReqId, Request, Response};
+use crate::model::{DType, Layout, Line, ObjectId, ObjectInfo, ObjectKind, Shape};
 
 /// The id under which the window and its saved state are known to the desktop.
 pub const APP_ID: &str = "io.github.hdfscope.Hdfscope";
@@ -106,18 +108,28 @@ pub struct HdfscopeApp {
     last_stat: Instant,
     rows: Vec<files::Row>,
     rows_dirty: bool,
+    /// The data view of the selection, when it has one.
+    line: Option<LineView>,
+    /// The last data request id handed out.
+    next_req: ReqId,
 }
 
 impl HdfscopeApp {
-    /// Creates the app, restoring settings from eframe's storage, and opens `open`.
-    pub fn new(cc: &eframe::CreationContext<'_>, open: Vec<OpenRequest>) -> std::io::Result<Self> {
+    /// Creates the app, restoring settings from eframe's storage, and opens `open`; file
+    /// access goes through a loader with `config`'s workers.
+    pub fn new(
+        cc: &eframe::CreationContext<'_>,
+        open: Vec<OpenRequest>,
+        mut config: LoaderConfig,
+    ) -> std::io::Result<Self> {
         let settings: Settings = cc
             .storage
             .and_then(|s| eframe::get_value(s, settings::STORAGE_KEY))
             .unwrap_or_default();
         cc.egui_ctx.set_theme(settings.theme.preference());
         let ctx = cc.egui_ctx.clone();
-        let loader = Loader::spawn(Box::new(move || ctx.request_repaint()))?;
+        config.cache_bytes = settings.cache_mib << 20;
+        let loader = Loader::spawn(config, Box::new(move || ctx.request_repaint()))?;
         let mut app = Self {
             loader,
             files: Vec::new(),
@@ -135,6 +147,8 @@ impl HdfscopeApp {
             last_stat: Instant::now(),
             rows: Vec::new(),
             rows_dirty: true,
+            line: None,
+            next_req: 0,
         };
         for r in open {
             app.open(r);
@@ -187,6 +201,10 @@ impl HdfscopeApp {
     }
 
     fn close(&mut self, file: FileId) {
+        if self.line.as_ref().is_some_and(|v| v.source().file == file) {
+            // The loader cancels the file's reads itself on close.
+            self.line = None;
+        }
         self.files.retain(|f| f.id != file);
         self.loader.send(Request::Close { file });
         self.infos.retain(|k, _| k.file != file);
@@ -260,10 +278,29 @@ impl HdfscopeApp {
 
     /// Applies loader answers; answers for closed or reloaded files are dropped.
     fn apply(&mut self, response: Response) {
-        let file = response.file();
-        if !self.files.iter().any(|f| f.id == file) {
+        let file = match response {
+            Response::Progress {
+                req,
+                lod,
+                done,
+                total,
+            } => {
+                if let Some(v) = &mut self.line {
+                    v.on_progress(req, lod, done, total);
+                }
+                return;
+            }
+            Response::Data { req, outcome } => {
+                if let Some(v) = self.line.as_mut().filter(|v| v.owns(req)) {
+                    v.on_data(req, outcome);
+                }
+                return;
+            }
+            ref r => r.file(),
+        };
+        let Some(file) = file.filter(|f| self.files.iter().any(|o| o.id == *f)) else {
             return;
-        }
+        };
         self.rows_dirty = true;
         match response {
             Response::Opened { result, .. } => self.on_opened(file, result),
@@ -292,6 +329,7 @@ impl HdfscopeApp {
                     f.changed = true;
                 }
             }
+            Response::Progress { .. } | Response::Data { .. } => {}
             Response::Indexed { entries, done, .. } => {
                 if let Some(f) = self.file_mut(file) {
                     let index = f.index.get_or_insert_with(Default::default);
@@ -485,6 +523,20 @@ impl HdfscopeApp {
                         ui.ctx().set_theme(theme.preference());
                     }
                 }
+                ui.separator();
+                ui.horizontal(|ui| {
+                    ui.label("Data cache");
+                    let r = ui.add(
+                        egui::DragValue::new(&mut self.settings.cache_mib)
+                            .range(16..=65_536)
+                            .suffix(" MiB"),
+                    );
+                    if r.changed() {
+                        self.loader.send(Request::SetCacheLimit {
+                            bytes: self.settings.cache_mib << 20,
+                        });
+                    }
+                });
             });
         });
     }
@@ -545,6 +597,25 @@ impl HdfscopeApp {
         }
     }
 
+    /// Keeps the data view on the selection: a new line view when a plottable dataset is
+    /// selected, the old one's reads cancelled when the selection moves on.
+    fn sync_data_view(&mut self) {
+        let wanted = self
+            .selection
+            .as_ref()
+            .and_then(|sel| match self.infos.get(sel) {
+                Some(InfoState::Ready(view)) => line_source(sel.file, &view.info),
+                _ => None,
+            });
+        if self.line.as_ref().map(LineView::source) == wanted.as_ref() {
+            return;
+        }
+        if let Some(mut old) = self.line.take() {
+            old.cancel(&mut self.loader);
+        }
+        self.line = wanted.map(|s| LineView::new(s, &mut self.loader, &mut self.next_req));
+    }
+
     fn central(&mut self, ui: &mut egui::Ui) {
         let Some(sel) = self.selection.clone() else {
             ui.centered_and_justified(|ui| {
@@ -565,7 +636,16 @@ impl HdfscopeApp {
                 match (&info.kind, &info.dataset) {
                     (ObjectKind::Dataset, Some(ds)) => {
                         ui.label(format!("{} of {}", ds.shape.text(), ds.dtype.text()));
-                        ui.weak("Plots, images and tables of the data come next.");
+                        match &mut self.line {
+                            Some(v)
+                                if v.source().file == sel.file && v.source().path == sel.path =>
+                            {
+                                v.ui(ui, &mut self.loader, &mut self.next_req);
+                            }
+                            _ => {
+                                ui.weak("Images and tables of the data come next.");
+                            }
+                        }
                     }
                     (ObjectKind::Group, _) => {
                         ui.label(format!(
@@ -586,6 +666,29 @@ impl HdfscopeApp {
             }
         }
     }
+}
+
+/// The line to plot for a dataset: 1-D integer or float data.
+fn line_source(file: FileId, info: &ObjectInfo) -> Option<LineSource> {
+    let ds = info.dataset.as_ref()?;
+    if !matches!(ds.dtype, DType::Integer { .. } | DType::Float { .. }) {
+        return None;
+    }
+    let Shape::Simple { dims, .. } = &ds.shape else {
+        return None;
+    };
+    let [len] = dims[..] else { return None };
+    let chunk = match &ds.layout {
+        Layout::Chunked { chunks } => chunks.first().copied(),
+        _ => None,
+    };
+    Some(LineSource {
+        file,
+        path: info.path.clone(),
+        line: Line::whole_1d(),
+        len,
+        chunk,
+    })
 }
 
 /// The full-window "drop to open" overlay: the window dimmed, the hovered paths on top.
@@ -628,6 +731,7 @@ impl eframe::App for HdfscopeApp {
             self.run_command(&ctx, c);
         }
         self.request_listings();
+        self.sync_data_view();
 
         egui::Panel::top("menu").show(ui, |ui| self.menu_bar(ui));
         // A fixed height: the spinner coming and going must not shift every panel above it
@@ -672,6 +776,9 @@ pub fn run(open: Vec<OpenRequest>) -> eframe::Result {
     eframe::run_native(
         "hdfscope",
         options,
-        Box::new(|cc| Ok(Box::new(HdfscopeApp::new(cc, open)?))),
+        Box::new(|cc| {
+            let config = LoaderConfig::current_exe()?;
+            Ok(Box::new(HdfscopeApp::new(cc, open, config)?))
+        }),
     )
 }

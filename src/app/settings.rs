@@ -1,4 +1,5 @@
-//! What the app remembers between runs: recent files and the theme. Window geometry, panel
+//! What the app remembers between runs: recent files, the theme and the data cache's size.
+//! Window geometry, panel
 //! sizes and zoom are kept by eframe and egui themselves.
 //!
 //! Plain serde data; must never touch the file system directly (eframe's storage does).
@@ -31,12 +32,24 @@ impl Theme {
     }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Settings {
     /// Most recent first, no duplicates.
     pub recent: Vec<PathBuf>,
     pub theme: Theme,
+    /// The bound of the loader's decoded-data cache, in MiB.
+    pub cache_mib: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            recent: Vec::new(),
+            theme: Theme::default(),
+            cache_mib: crate::loader::LoaderConfig::DEFAULT_CACHE_BYTES >> 20,
+        }
+    }
 }
 
 impl Settings {

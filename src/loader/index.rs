@@ -1,17 +1,15 @@
 //! The search index: every path in a file, gathered one group page at a time.
 //!
-//! A job remembers which groups are still to list, so the loader can interleave it with the
-//! user's requests. Each object is entered once (hard-link aliases and cycles are listed,
-//! not walked again); soft and external links are listed, never followed. Must never hold
-//! the whole walk in one call.
+//! A job remembers which groups are still to list; the loader asks a worker for one page at
+//! a time between the user's requests and feeds the answer back. Each object is entered
+//! once (hard-link aliases and cycles are listed, not walked again); soft and external links
+//! are listed, never followed. Pure bookkeeping: must never do I/O itself.
 
 use std::collections::{HashSet, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
-use super::PAGE;
-use crate::model::{LinkType, ObjectId, ObjectKind, join_path};
-use crate::reader::H5File;
+use crate::model::{ChildPage, LinkType, ObjectId, ObjectKind, join_path};
 
 /// Paths indexed per file at most, so a hostile file cannot exhaust memory.
 pub const MAX_INDEXED: usize = 2_000_000;
@@ -35,10 +33,11 @@ pub struct IndexJob {
 }
 
 impl IndexJob {
-    pub fn new() -> Self {
+    /// A walk from `/`, whose identity is `root`.
+    pub fn new(root: ObjectId) -> Self {
         Self {
             queue: VecDeque::from([("/".to_owned(), 0)]),
-            seen: HashSet::new(),
+            seen: HashSet::from([root]),
             count: 0,
         }
     }
@@ -47,18 +46,18 @@ impl IndexJob {
         self.queue.is_empty() || self.count >= MAX_INDEXED
     }
 
-    /// Lists one page of the next group and returns the paths found.
-    pub fn step(&mut self, file: &H5File) -> Vec<IndexEntry> {
+    /// The page to list next: a group and the first link wanted.
+    pub fn next_page(&self) -> Option<(String, u64)> {
+        self.queue.front().cloned()
+    }
+
+    /// Takes the answer for [`Self::next_page`] and returns the paths found. A group that
+    /// cannot be listed contributes nothing; its error shows in the tree.
+    pub fn absorb(&mut self, page: Result<ChildPage, String>) -> Vec<IndexEntry> {
         let Some((group, start)) = self.queue.pop_front() else {
             return Vec::new();
         };
-        if start == 0
-            && let Ok((_, id)) = file.kind(&group)
-        {
-            self.seen.insert(id);
-        }
-        // A group that cannot be listed contributes nothing; its error shows in the tree.
-        let Ok(page) = file.children(&group, start, PAGE) else {
+        let Ok(page) = page else {
             return Vec::new();
         };
         let next = start + page.children.len() as u64;
@@ -84,11 +83,5 @@ impl IndexJob {
         }
         self.count += out.len();
         out
-    }
-}
-
-impl Default for IndexJob {
-    fn default() -> Self {
-        Self::new()
     }
 }

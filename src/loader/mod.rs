@@ -1,30 +1,114 @@
-//! The background loader: one named thread that owns every open [`H5File`] and answers
-//! requests from the UI with model types.
+//! The background loader: every byte the UI shows comes through here.
 //!
 //! The UI sends [`Request`]s with [`Loader::send`] (never blocks) and takes [`Response`]s
-//! with [`Loader::drain`] under a time budget. Requests are served in order; a search index
-//! is built in small steps between requests, so a large file never delays a click. Channels
-//! are bounded. This module must never touch egui (it wakes the UI through a callback) nor
-//! call libhdf5 except through the reader.
+//! with [`Loader::drain`] under a time budget. The `hdfscope-loader` thread serves them by
+//! handing [`protocol::Job`]s to reader workers, child processes of the hdfscope binary
+//! (`worker.rs`, `server.rs`): one for metadata (open, list, info, search index) and a
+//! few for data, so a long read never delays a click and decoding runs on several cores.
+//! A worker that crashes, or answers nothing within the watchdog time, is killed and
+//! replaced, and the file and object it was reading are named in the error. Data reads
+//! stream in chunk-aligned windows, each merged into a min/max pyramid ([`lod`]) as it
+//! arrives; decoded data is kept in an LRU bounded in bytes. Every data request can be
+//! cancelled, and a newer one for the same view replaces the older.
+//!
+//! This module must never touch egui (it wakes the UI through a callback) nor libhdf5
+//! (workers do, through the reader).
 
+mod cache;
 mod index;
+pub mod lod;
+pub mod protocol;
+mod server;
+mod worker;
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant, SystemTime};
 
 use crossbeam_channel::{Receiver, Sender, TryRecvError, TrySendError, bounded};
 
-pub use index::{IndexEntry, IndexJob};
-
-use crate::model::{ChildPage, ObjectId, ObjectInfo};
-use crate::reader::H5File;
-
-/// Identifies one opening of a file; a reload gets a new id, so stale answers are ignored.
-pub type FileId = u64;
+use self::cache::ByteLru;
+pub use self::index::{IndexEntry, IndexJob};
+pub use self::lod::Lod;
+pub use self::protocol::{Fault, FileId, Stats};
+use self::protocol::{FileRef, Job, Reply};
+pub use self::server::{WORKER_ARG, worker_main};
+pub use self::worker::WorkerKind;
+use self::worker::{Event, Worker};
+use crate::model::{ChildPage, Line, ObjectId, ObjectInfo};
 
 /// Links fetched per listing request.
 pub const PAGE: usize = 1_000;
+
+/// The most samples one [`Request::Samples`] may ask for (128 MiB of `f64`).
+pub const MAX_SAMPLES: u64 = 1 << 24;
+
+/// Names one data request, chosen by the UI.
+pub type ReqId = u64;
+
+/// A pyramid shared between the loader (which fills it) and the UI (which draws from it,
+/// with `try_read`, never waiting).
+pub type SharedLod = Arc<RwLock<Lod>>;
+
+/// How the loader runs its workers.
+#[derive(Clone, Debug)]
+pub struct LoaderConfig {
+    pub workers: WorkerKind,
+    /// Workers for data reads (besides the one for metadata).
+    pub data_workers: usize,
+    /// A worker that has not answered a job after this long is killed.
+    pub timeout: Duration,
+    /// After a cancel, how long a worker may take to finish its current window before it
+    /// is killed.
+    pub cancel_grace: Duration,
+    /// The bound of the decoded-data cache.
+    pub cache_bytes: u64,
+    /// Each worker's address-space limit; `None` for the worker's default.
+    pub memory_limit: Option<u64>,
+}
+
+impl LoaderConfig {
+    pub const DEFAULT_CACHE_BYTES: u64 = 512 << 20;
+
+    pub fn new(workers: WorkerKind) -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        Self {
+            workers,
+            data_workers: cores.clamp(1, 4),
+            timeout: Duration::from_secs(20),
+            cancel_grace: Duration::from_secs(1),
+            cache_bytes: Self::DEFAULT_CACHE_BYTES,
+            memory_limit: None,
+        }
+    }
+
+    /// Workers that are processes of the running executable (the hdfscope binary).
+    pub fn current_exe() -> std::io::Result<Self> {
+        Ok(Self::new(WorkerKind::Process(std::env::current_exe()?)))
+    }
+}
+
+/// One line of samples in a dataset, as the UI knows it from the dataset's metadata.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct LineSource {
+    pub file: FileId,
+    pub path: String,
+    pub line: Line,
+    /// Samples along the line.
+    pub len: u64,
+    /// The chunk length along the line's axis, when chunked.
+    pub chunk: Option<u64>,
+}
+
+/// Test and diagnostic requests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Probe {
+    /// Make a data worker misbehave.
+    Fault(Fault),
+    /// Ask a data worker for the `HDF5_*` variables it sees.
+    Environment,
+}
 
 /// What the UI asks for.
 #[derive(Clone, Debug, PartialEq)]
@@ -54,6 +138,34 @@ pub enum Request {
     Index {
         file: FileId,
     },
+    /// The min/max pyramid of a line, streamed: [`Response::Progress`] as windows arrive
+    /// (the first one carries the pyramid to draw from), then one [`Response::Data`].
+    /// Replaces any earlier data request of the same `view`.
+    Overview {
+        req: ReqId,
+        view: &'static str,
+        source: LineSource,
+    },
+    /// Raw samples `start..start+count` of a line, read in chunk-aligned windows.
+    Samples {
+        req: ReqId,
+        view: &'static str,
+        source: LineSource,
+        start: u64,
+        count: u64,
+    },
+    /// Stop a data request; it is answered with [`Outcome::Cancelled`].
+    Cancel {
+        req: ReqId,
+    },
+    /// Change the decoded-data cache's bound.
+    SetCacheLimit {
+        bytes: u64,
+    },
+    Probe {
+        req: ReqId,
+        probe: Probe,
+    },
 }
 
 /// Size and modification time of a file on disk.
@@ -70,8 +182,25 @@ pub struct Opened {
     pub root: ObjectId,
 }
 
+/// How a data request ended.
+#[derive(Clone, Debug)]
+pub enum Outcome {
+    /// The complete pyramid.
+    Overview(SharedLod),
+    Samples {
+        start: u64,
+        values: Arc<[f64]>,
+    },
+    Environment(Vec<(String, String)>),
+    Done,
+    /// A one-line message naming the file and object.
+    Failed(String),
+    /// Cancelled or replaced by a newer request: not an error.
+    Cancelled,
+}
+
 /// What the loader answers. Errors are complete one-line messages naming file and object.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub enum Response {
     Opened {
         file: FileId,
@@ -98,18 +227,33 @@ pub enum Response {
         entries: Vec<IndexEntry>,
         done: bool,
     },
+    /// `done` of `total` windows of an overview have been merged into `lod`.
+    Progress {
+        req: ReqId,
+        lod: SharedLod,
+        done: u64,
+        total: u64,
+    },
+    /// The one final answer to a data request.
+    Data { req: ReqId, outcome: Outcome },
 }
 
 impl Response {
-    /// The file the response is about.
-    pub fn file(&self) -> FileId {
+    /// The file the response is about (data answers are about a request instead).
+    pub fn file(&self) -> Option<FileId> {
         match self {
             Self::Opened { file, .. }
             | Self::Listed { file, .. }
             | Self::Info { file, .. }
             | Self::Stat { file, .. }
-            | Self::Indexed { file, .. } => *file,
+            | Self::Indexed { file, .. } => Some(*file),
+            Self::Progress { .. } | Self::Data { .. } => None,
         }
+    }
+
+    /// Whether this is the one final answer to a request (not a stream update).
+    fn is_final(&self) -> bool {
+        !matches!(self, Self::Indexed { .. } | Self::Progress { .. })
     }
 }
 
@@ -122,18 +266,18 @@ pub struct Loader {
     responses: Receiver<Response>,
     /// Requests the bounded channel could not take yet; retried on every `drain`.
     outbox: VecDeque<Request>,
-    /// Requests sent whose one answer has not been drained (index jobs are not counted).
+    /// Requests sent whose final answer has not been drained.
     pending: usize,
 }
 
 impl Loader {
-    /// Starts the loader thread.
-    pub fn spawn(waker: Waker) -> std::io::Result<Self> {
+    /// Starts the loader thread; workers start when first needed.
+    pub fn spawn(config: LoaderConfig, waker: Waker) -> std::io::Result<Self> {
         let (req_tx, req_rx) = bounded(1024);
         let (resp_tx, resp_rx) = bounded(1024);
         std::thread::Builder::new()
             .name("hdfscope-loader".to_owned())
-            .spawn(move || Worker::new(resp_tx, waker).run(&req_rx))?;
+            .spawn(move || Dispatcher::new(config, resp_tx, waker).run(&req_rx))?;
         Ok(Self {
             requests: req_tx,
             responses: resp_rx,
@@ -175,8 +319,7 @@ impl Loader {
         while Instant::now() < deadline {
             match self.responses.try_recv() {
                 Ok(r) => {
-                    // Index answers stream without end count; `Index { done }` tracks them.
-                    if !matches!(r, Response::Indexed { .. }) {
+                    if r.is_final() {
                         self.pending = self.pending.saturating_sub(1);
                     }
                     out.push(r);
@@ -187,157 +330,924 @@ impl Loader {
         out
     }
 
-    /// How many requests are still waiting for an answer.
+    /// How many requests are still waiting for their final answer.
     pub fn pending(&self) -> usize {
         self.pending
     }
 }
 
-/// Whether a request is answered exactly once (and so counts as pending until then).
+/// Whether a request gets exactly one final answer (and so counts as pending until then).
 fn expects_response(r: &Request) -> bool {
-    !matches!(r, Request::Close { .. } | Request::Index { .. })
+    !matches!(
+        r,
+        Request::Close { .. }
+            | Request::Index { .. }
+            | Request::Cancel { .. }
+            | Request::SetCacheLimit { .. }
+    )
 }
 
-/// The loader thread's state: open files and index jobs in progress.
-struct Worker {
-    files: HashMap<FileId, H5File>,
-    jobs: VecDeque<(FileId, IndexJob)>,
+/// What a job in flight was for, so its answer (or its failure) reaches the right place.
+#[derive(Clone, Debug)]
+enum Origin {
+    Open(FileId),
+    List {
+        file: FileId,
+        group: String,
+        start: u64,
+    },
+    Info {
+        file: FileId,
+        path: String,
+    },
+    Index(FileId),
+    /// A window of `samples` samples of overview `req`.
+    Window {
+        req: ReqId,
+        samples: u64,
+    },
+    SampleWindow(CacheKey),
+    Probe(ReqId),
+    Control,
+}
+
+/// What the cache holds about one line.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct CacheKey {
+    source: LineSource,
+    part: Part,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Part {
+    Lod,
+    Window(u64),
+}
+
+#[derive(Clone)]
+enum Cached {
+    Lod(SharedLod),
+    Window(Arc<[f64]>),
+}
+
+/// A worker slot: 0 for metadata, the others for data.
+#[derive(Default)]
+struct Slot {
+    worker: Option<Worker>,
+    /// Bumped whenever the worker is replaced, so a dead worker's late events are ignored.
+    generation: u64,
+    busy: Option<Busy>,
+    /// Jobs for this worker only (closing files), sent before anything else.
+    control: VecDeque<Job>,
+}
+
+struct Busy {
+    job: Job,
+    origin: Origin,
+    since: Instant,
+    /// Set when the request was cancelled: the answer is not wanted any more.
+    cancelled: Option<Instant>,
+}
+
+/// An overview being streamed.
+struct Overview {
+    req: ReqId,
+    view: &'static str,
+    source: LineSource,
+    lod: SharedLod,
+    window: u64,
+    /// Window indices still to read, in spread order.
+    order: VecDeque<u64>,
+    done: u64,
+    total: u64,
+    last_progress: Instant,
+}
+
+/// A raw-samples request waiting for its windows.
+struct SampleRead {
+    req: ReqId,
+    view: &'static str,
+    source: LineSource,
+    start: u64,
+    count: u64,
+    window: u64,
+    got: HashMap<u64, Arc<[f64]>>,
+    needed: Vec<u64>,
+}
+
+struct OpenState {
+    path: PathBuf,
+    root: Option<ObjectId>,
+}
+
+/// The loader thread's state.
+struct Dispatcher {
+    config: LoaderConfig,
     out: Sender<Response>,
     waker: Waker,
+    files: HashMap<FileId, OpenState>,
+    slots: Vec<Slot>,
+    events_tx: Sender<Event>,
+    events: Receiver<Event>,
+    meta: VecDeque<(Job, Origin)>,
+    indexes: VecDeque<(FileId, Option<IndexJob>)>,
+    overviews: Vec<Overview>,
+    reads: Vec<SampleRead>,
+    /// Sample windows being read, so two requests never read the same one twice.
+    reading: HashSet<CacheKey>,
+    probes: VecDeque<(ReqId, Probe)>,
+    cache: ByteLru<CacheKey, Cached>,
 }
 
-impl Worker {
-    fn new(out: Sender<Response>, waker: Waker) -> Self {
+/// How long progress messages for one overview are spaced at least.
+const PROGRESS_EVERY: Duration = Duration::from_millis(30);
+
+impl Dispatcher {
+    fn new(config: LoaderConfig, out: Sender<Response>, waker: Waker) -> Self {
+        let (events_tx, events) = bounded(256);
+        let slots = (0..=config.data_workers.max(1))
+            .map(|_| Slot::default())
+            .collect();
+        let cache = ByteLru::new(config.cache_bytes);
         Self {
-            files: HashMap::new(),
-            jobs: VecDeque::new(),
+            config,
             out,
             waker,
+            files: HashMap::new(),
+            slots,
+            events_tx,
+            events,
+            meta: VecDeque::new(),
+            indexes: VecDeque::new(),
+            overviews: Vec::new(),
+            reads: Vec::new(),
+            reading: HashSet::new(),
+            probes: VecDeque::new(),
+            cache,
         }
     }
 
     fn run(mut self, requests: &Receiver<Request>) {
+        let events = self.events.clone();
         loop {
-            let next = if self.jobs.is_empty() {
-                requests.recv().map_err(|_| TryRecvError::Disconnected)
-            } else {
-                requests.try_recv()
-            };
-            let alive = match next {
-                Ok(r) => self.handle(r),
-                Err(TryRecvError::Empty) => self.index_step(),
-                Err(TryRecvError::Disconnected) => false,
-            };
-            if !alive {
-                return;
+            self.dispatch();
+            let wait = self.next_deadline();
+            crossbeam_channel::select! {
+                recv(requests) -> r => match r {
+                    Ok(r) => self.request(r),
+                    Err(_) => break,
+                },
+                recv(events) -> e => if let Ok(e) = e {
+                    self.event(e);
+                },
+                default(wait) => {}
             }
+            self.watchdog();
+        }
+        for slot in 0..self.slots.len() {
+            self.kill(slot);
         }
     }
 
-    /// Sends a response and wakes the UI; false when the UI is gone.
-    fn reply(&self, r: Response) -> bool {
-        let ok = self.out.send(r).is_ok();
+    /// Sends a response and wakes the UI. A UI that has gone is noticed by `run` when its
+    /// request channel closes.
+    fn reply(&self, r: Response) {
+        let _ = self.out.send(r);
         (self.waker)();
-        ok
     }
 
-    fn file(&self, file: FileId) -> Result<&H5File, String> {
-        self.files
-            .get(&file)
-            .ok_or_else(|| "the file is not open".to_owned())
+    fn file_ref(&self, file: FileId) -> Option<FileRef> {
+        self.files.get(&file).map(|f| FileRef {
+            id: file,
+            path: f.path.clone(),
+        })
     }
 
-    /// Prefixes an object error with the file's name, as every message shown must name both.
-    fn named(&self, file: FileId, e: impl std::fmt::Display) -> String {
-        match self.files.get(&file) {
-            Some(f) => format!("{}: {e}", f.path().display()),
-            None => e.to_string(),
-        }
-    }
-
-    fn handle(&mut self, request: Request) -> bool {
+    fn request(&mut self, request: Request) {
         match request {
             Request::Open { file, path } => {
-                let result = H5File::open(&path)
-                    .map_err(|e| e.to_string())
-                    .and_then(|f| {
-                        let stamp = stamp(&path).ok_or_else(|| {
-                            format!("{}: cannot read its size and time", path.display())
-                        })?;
-                        let (_, root) = f
-                            .kind("/")
-                            .map_err(|e| format!("{}: {e}", path.display()))?;
-                        self.files.insert(file, f);
-                        Ok(Opened { stamp, root })
-                    });
-                self.reply(Response::Opened { file, result })
-            }
-            Request::Close { file } => {
-                self.files.remove(&file);
-                let before = self.jobs.len();
-                self.jobs.retain(|(f, _)| *f != file);
-                // An index job ends with a `done` answer, even when cut short, so the UI
-                // never waits for it.
-                before == self.jobs.len()
-                    || self.reply(Response::Indexed {
-                        file,
-                        entries: Vec::new(),
-                        done: true,
-                    })
-            }
-            Request::List { file, group, start } => {
-                let result = self.file(file).and_then(|f| {
-                    f.children(&group, start, PAGE)
-                        .map_err(|e| self.named(file, e))
+                let job = Job::Open(FileRef {
+                    id: file,
+                    path: path.clone(),
                 });
+                self.files.insert(file, OpenState { path, root: None });
+                self.meta.push_back((job, Origin::Open(file)));
+            }
+            Request::Close { file } => self.close(file),
+            Request::List { file, group, start } => {
+                let origin = Origin::List {
+                    file,
+                    group: group.clone(),
+                    start,
+                };
+                match self.file_ref(file) {
+                    Some(f) => self.meta.push_back((
+                        Job::List {
+                            file: f,
+                            group,
+                            start,
+                            limit: PAGE,
+                        },
+                        origin,
+                    )),
+                    None => self.fail(&origin, "the file is not open".to_owned()),
+                }
+            }
+            Request::Info { file, path } => {
+                let origin = Origin::Info {
+                    file,
+                    path: path.clone(),
+                };
+                match self.file_ref(file) {
+                    Some(f) => self.meta.push_back((Job::Info { file: f, path }, origin)),
+                    None => self.fail(&origin, "the file is not open".to_owned()),
+                }
+            }
+            Request::Stat { file } => {
+                let stamp = self.files.get(&file).and_then(|f| stamp(&f.path));
+                self.reply(Response::Stat { file, stamp });
+            }
+            Request::Index { file } => {
+                if !self.indexes.iter().any(|(f, _)| *f == file) {
+                    self.indexes.push_back((file, None));
+                }
+            }
+            Request::Overview { req, view, source } => {
+                self.supersede(view);
+                self.overview(req, view, source);
+            }
+            Request::Samples {
+                req,
+                view,
+                source,
+                start,
+                count,
+            } => {
+                self.supersede(view);
+                self.samples(req, view, source, start, count);
+            }
+            Request::Cancel { req } => self.cancel(req),
+            Request::SetCacheLimit { bytes } => self.cache.set_limit(bytes),
+            Request::Probe { req, probe } => self.probes.push_back((req, probe)),
+        }
+    }
+
+    fn close(&mut self, file: FileId) {
+        self.files.remove(&file);
+        // An index job ends with a `done` answer, even when cut short, so the UI never
+        // waits for it.
+        let before = self.indexes.len();
+        self.indexes.retain(|(f, _)| *f != file);
+        if before != self.indexes.len() {
+            self.reply(Response::Indexed {
+                file,
+                entries: Vec::new(),
+                done: true,
+            });
+        }
+        let reqs: Vec<ReqId> = (self.overviews.iter().map(|o| (o.req, &o.source)))
+            .chain(self.reads.iter().map(|r| (r.req, &r.source)))
+            .filter(|(_, s)| s.file == file)
+            .map(|(r, _)| r)
+            .collect();
+        for req in reqs {
+            self.cancel(req);
+        }
+        self.cache.retain(|k| k.source.file != file);
+        for slot in &mut self.slots {
+            if slot.worker.is_some() {
+                slot.control.push_back(Job::Close(file));
+            }
+        }
+    }
+
+    fn overview(&mut self, req: ReqId, view: &'static str, source: LineSource) {
+        if !self.files.contains_key(&source.file) {
+            return self.data(req, Outcome::Failed("the file is not open".to_owned()));
+        }
+        let key = CacheKey {
+            source: source.clone(),
+            part: Part::Lod,
+        };
+        if let Some(Cached::Lod(lod)) = self.cache.get(&key) {
+            return self.data(req, Outcome::Overview(lod));
+        }
+        let window = lod::window_len(source.chunk);
+        let total = source.len.div_ceil(window);
+        let lod = Arc::new(RwLock::new(Lod::new(source.len)));
+        self.reply(Response::Progress {
+            req,
+            lod: lod.clone(),
+            done: 0,
+            total,
+        });
+        let task = Overview {
+            req,
+            view,
+            source,
+            lod,
+            window,
+            order: lod::spread_order(total).into(),
+            done: 0,
+            total,
+            last_progress: Instant::now(),
+        };
+        if total == 0 {
+            self.finish_overview(task);
+        } else {
+            self.overviews.push(task);
+        }
+    }
+
+    fn finish_overview(&mut self, task: Overview) {
+        let bytes = match task.lod.write() {
+            Ok(mut l) => {
+                l.mark_complete();
+                l.bytes()
+            }
+            Err(_) => 0,
+        };
+        let key = CacheKey {
+            source: task.source,
+            part: Part::Lod,
+        };
+        self.cache.insert(key, Cached::Lod(task.lod.clone()), bytes);
+        self.data(task.req, Outcome::Overview(task.lod));
+    }
+
+    fn samples(
+        &mut self,
+        req: ReqId,
+        view: &'static str,
+        source: LineSource,
+        start: u64,
+        count: u64,
+    ) {
+        if !self.files.contains_key(&source.file) {
+            return self.data(req, Outcome::Failed("the file is not open".to_owned()));
+        }
+        let end = start.saturating_add(count).min(source.len);
+        if count > MAX_SAMPLES {
+            let msg = format!(
+                "{}: asked for {count} samples at once; the limit is {MAX_SAMPLES}",
+                source.path
+            );
+            return self.data(req, Outcome::Failed(msg));
+        }
+        let window = lod::window_len(source.chunk);
+        let needed: Vec<u64> = if end > start {
+            (start / window..end.div_ceil(window)).collect()
+        } else {
+            Vec::new()
+        };
+        let mut read = SampleRead {
+            req,
+            view,
+            source,
+            start,
+            count: end.saturating_sub(start),
+            window,
+            got: HashMap::new(),
+            needed,
+        };
+        for &w in &read.needed {
+            let key = CacheKey {
+                source: read.source.clone(),
+                part: Part::Window(w),
+            };
+            if let Some(Cached::Window(v)) = self.cache.get(&key) {
+                read.got.insert(w, v);
+            }
+        }
+        self.reads.push(read);
+        self.complete_reads();
+    }
+
+    /// Answers every sample read whose windows have all arrived.
+    fn complete_reads(&mut self) {
+        let (ready, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut self.reads)
+            .into_iter()
+            .partition(|r| r.needed.iter().all(|w| r.got.contains_key(w)));
+        self.reads = waiting;
+        for r in ready {
+            let mut values = Vec::with_capacity(r.count as usize);
+            for w in &r.needed {
+                let (wstart, _) = lod::window(*w, r.source.len, r.window);
+                let Some(part) = r.got.get(w) else { continue };
+                let from = r.start.saturating_sub(wstart) as usize;
+                let to = ((r.start + r.count).saturating_sub(wstart) as usize).min(part.len());
+                values.extend_from_slice(&part[from.min(to)..to]);
+            }
+            self.data(
+                r.req,
+                Outcome::Samples {
+                    start: r.start,
+                    values: values.into(),
+                },
+            );
+        }
+    }
+
+    /// Cancels every data request of `view` (a newer one replaces them).
+    fn supersede(&mut self, view: &'static str) {
+        let old: Vec<ReqId> = (self.overviews.iter().map(|o| (o.req, o.view)))
+            .chain(self.reads.iter().map(|r| (r.req, r.view)))
+            .filter(|(_, v)| *v == view)
+            .map(|(r, _)| r)
+            .collect();
+        for req in old {
+            self.cancel(req);
+        }
+    }
+
+    fn cancel(&mut self, req: ReqId) {
+        let before = self.overviews.len() + self.reads.len() + self.probes.len();
+        self.overviews.retain(|o| o.req != req);
+        self.reads.retain(|r| r.req != req);
+        self.probes.retain(|(r, _)| *r != req);
+        let mut found = before != self.overviews.len() + self.reads.len() + self.probes.len();
+        // A window or probe in flight for it: its answer is not wanted, and if it does not
+        // come soon the worker is stuck and gets killed (`watchdog`).
+        for slot in &mut self.slots {
+            if let Some(b) = &mut slot.busy
+                && matches!(b.origin, Origin::Window { req: r, .. } | Origin::Probe(r) if r == req)
+                && b.cancelled.is_none()
+            {
+                b.cancelled = Some(Instant::now());
+                found = true;
+            }
+        }
+        if found {
+            self.data(req, Outcome::Cancelled);
+        }
+    }
+
+    fn data(&self, req: ReqId, outcome: Outcome) {
+        self.reply(Response::Data { req, outcome });
+    }
+
+    /// Gives every idle worker its next job.
+    fn dispatch(&mut self) {
+        for slot in 0..self.slots.len() {
+            while self.slots[slot].busy.is_none() {
+                let Some((job, origin)) = self.next_job(slot) else {
+                    break;
+                };
+                self.start(slot, job, origin);
+            }
+        }
+    }
+
+    fn next_job(&mut self, slot: usize) -> Option<(Job, Origin)> {
+        if let Some(job) = self.slots[slot].control.pop_front() {
+            return Some((job, Origin::Control));
+        }
+        if slot == 0 {
+            return self.next_meta_job();
+        }
+        if let Some((req, probe)) = self.probes.pop_front() {
+            let job = match probe {
+                Probe::Fault(f) => Job::Fault(f),
+                Probe::Environment => Job::Environment,
+            };
+            return Some((job, Origin::Probe(req)));
+        }
+        self.next_sample_window()
+            .or_else(|| self.next_overview_window())
+    }
+
+    fn next_meta_job(&mut self) -> Option<(Job, Origin)> {
+        while let Some((job, origin)) = self.meta.pop_front() {
+            // A job for a file closed meanwhile would open it again in the worker.
+            match job.target() {
+                Some((f, _)) if !self.files.contains_key(&f.id) => {
+                    self.fail(&origin, "the file was closed".to_owned());
+                }
+                _ => return Some((job, origin)),
+            }
+        }
+        // Index steps only when nothing else waits. Each job gets one page, then rotates.
+        while let Some((file, job)) = self.indexes.pop_front() {
+            let root = self.files.get(&file).and_then(|f| f.root);
+            let (Some(root), Some(f)) = (root, self.file_ref(file)) else {
+                // The file did not open: nothing to index.
+                self.reply(Response::Indexed {
+                    file,
+                    entries: Vec::new(),
+                    done: true,
+                });
+                continue;
+            };
+            let job = job.unwrap_or_else(|| IndexJob::new(root));
+            let Some((group, start)) = job.next_page() else {
+                self.reply(Response::Indexed {
+                    file,
+                    entries: Vec::new(),
+                    done: true,
+                });
+                continue;
+            };
+            self.indexes.push_back((file, Some(job)));
+            let list = Job::List {
+                file: f,
+                group,
+                start,
+                limit: PAGE,
+            };
+            return Some((list, Origin::Index(file)));
+        }
+        None
+    }
+
+    fn next_sample_window(&mut self) -> Option<(Job, Origin)> {
+        for r in &self.reads {
+            for &w in &r.needed {
+                let key = CacheKey {
+                    source: r.source.clone(),
+                    part: Part::Window(w),
+                };
+                if r.got.contains_key(&w) || self.reading.contains(&key) {
+                    continue;
+                }
+                let f = self.file_ref(r.source.file)?;
+                let (start, count) = lod::window(w, r.source.len, r.window);
+                let job = Job::Samples {
+                    file: f,
+                    path: r.source.path.clone(),
+                    line: r.source.line.clone(),
+                    start,
+                    count,
+                };
+                self.reading.insert(key.clone());
+                return Some((job, Origin::SampleWindow(key)));
+            }
+        }
+        None
+    }
+
+    fn next_overview_window(&mut self) -> Option<(Job, Origin)> {
+        // The newest overview first: it is what the user looks at.
+        let o = self
+            .overviews
+            .iter_mut()
+            .rev()
+            .find(|o| !o.order.is_empty())?;
+        let w = o.order.pop_front()?;
+        let (start, count) = lod::window(w, o.source.len, o.window);
+        let bucket = o.lod.read().map_or(1, |l| l.base());
+        let file = FileRef {
+            id: o.source.file,
+            path: self.files.get(&o.source.file)?.path.clone(),
+        };
+        let job = Job::Summarise {
+            file,
+            path: o.source.path.clone(),
+            line: o.source.line.clone(),
+            start,
+            count,
+            bucket,
+        };
+        Some((
+            job,
+            Origin::Window {
+                req: o.req,
+                samples: count,
+            },
+        ))
+    }
+
+    /// Sends `job` to the worker in `slot`, starting one if needed.
+    fn start(&mut self, slot: usize, job: Job, origin: Origin) {
+        if self.slots[slot].worker.is_none() {
+            let s = &mut self.slots[slot];
+            s.generation += 1;
+            match Worker::spawn(
+                &self.config.workers,
+                slot,
+                s.generation,
+                self.config.memory_limit,
+                self.events_tx.clone(),
+            ) {
+                Ok(w) => s.worker = Some(w),
+                Err(e) => {
+                    return self.fail(&origin, format!("cannot start the HDF5 reader: {e}"));
+                }
+            }
+        }
+        let sent = match &mut self.slots[slot].worker {
+            Some(w) => w.send(&job),
+            None => Err("no reader".to_owned()),
+        };
+        match sent {
+            Ok(()) => {
+                self.slots[slot].busy = Some(Busy {
+                    job,
+                    origin,
+                    since: Instant::now(),
+                    cancelled: None,
+                });
+            }
+            Err(e) => {
+                let how = self.kill(slot);
+                let msg = format!("the HDF5 reader stopped ({e}; {how}) and was restarted");
+                self.fail(&origin, incident(&job, &msg));
+            }
+        }
+    }
+
+    /// Stops the worker in `slot` (a new one starts with the next job) and returns how it
+    /// ended; forgets its job.
+    fn kill(&mut self, slot: usize) -> String {
+        let s = &mut self.slots[slot];
+        s.busy = None;
+        s.control.clear();
+        s.generation += 1;
+        s.worker.take().map_or_else(String::new, Worker::kill)
+    }
+
+    fn event(&mut self, event: Event) {
+        match event {
+            Event::Reply {
+                slot,
+                generation,
+                reply,
+            } => {
+                let Some(s) = self.slots.get_mut(slot) else {
+                    return;
+                };
+                if s.generation != generation {
+                    return;
+                }
+                let Some(busy) = s.busy.take() else { return };
+                self.route(busy, reply);
+            }
+            Event::Ended {
+                slot,
+                generation,
+                why,
+            } => {
+                let Some(s) = self.slots.get(slot) else {
+                    return;
+                };
+                if s.generation != generation {
+                    return;
+                }
+                let busy = self.slots[slot].busy.take();
+                let how = self.kill(slot);
+                let how = why.map_or(how.clone(), |w| format!("{how}: {w}"));
+                if let Some(b) = busy
+                    && b.cancelled.is_none()
+                {
+                    let msg = format!(
+                        "the HDF5 reader crashed while reading this ({how}); it was restarted"
+                    );
+                    let msg = incident(&b.job, &msg);
+                    self.fail(&b.origin, msg);
+                }
+            }
+        }
+    }
+
+    /// Kills workers that are stuck: past the watchdog time, or past the grace time after
+    /// their request was cancelled.
+    fn watchdog(&mut self) {
+        let now = Instant::now();
+        for slot in 0..self.slots.len() {
+            let Some(b) = &self.slots[slot].busy else {
+                continue;
+            };
+            let late = now.duration_since(b.since) > self.config.timeout;
+            let stuck = b
+                .cancelled
+                .is_some_and(|c| now.duration_since(c) > self.config.cancel_grace);
+            if !(late || stuck) {
+                continue;
+            }
+            let unanswered = b
+                .cancelled
+                .is_none()
+                .then(|| (b.job.clone(), b.origin.clone()));
+            self.kill(slot);
+            if let Some((job, origin)) = unanswered {
+                let secs = self.config.timeout.as_secs_f64();
+                let msg = incident(
+                    &job,
+                    &format!(
+                        "no answer from the HDF5 reader within {secs} s; it was stopped and \
+                         restarted"
+                    ),
+                );
+                self.fail(&origin, msg);
+            }
+        }
+    }
+
+    /// The longest the loop may sleep before a watchdog deadline.
+    fn next_deadline(&self) -> Duration {
+        let now = Instant::now();
+        self.slots
+            .iter()
+            .filter_map(|s| s.busy.as_ref())
+            .map(|b| match b.cancelled {
+                Some(c) => (c + self.config.cancel_grace).saturating_duration_since(now),
+                None => (b.since + self.config.timeout).saturating_duration_since(now),
+            })
+            .min()
+            .unwrap_or(Duration::from_millis(500))
+            .clamp(Duration::from_millis(1), Duration::from_millis(500))
+    }
+
+    /// Delivers a worker's answer to where its job came from.
+    fn route(&mut self, busy: Busy, reply: Reply) {
+        let Busy {
+            origin, cancelled, ..
+        } = busy;
+        match (origin, reply) {
+            (Origin::Open(file), Reply::Opened(result)) => {
+                if let Some(f) = self.files.get_mut(&file) {
+                    f.root = result.as_ref().ok().copied();
+                }
+                let path = self.files.get(&file).map(|f| f.path.clone());
+                let result = result.and_then(|root| {
+                    let path = path.ok_or("the file was closed")?;
+                    let stamp = stamp(&path).ok_or_else(|| {
+                        format!("{}: cannot read its size and time", path.display())
+                    })?;
+                    Ok(Opened { stamp, root })
+                });
+                self.reply(Response::Opened { file, result });
+            }
+            (Origin::List { file, group, start }, Reply::Listed(result)) => {
                 self.reply(Response::Listed {
                     file,
                     group,
                     start,
                     result,
-                })
+                });
             }
-            Request::Info { file, path } => {
-                let result = self
-                    .file(file)
-                    .and_then(|f| f.info(&path).map(Box::new).map_err(|e| self.named(file, e)));
-                self.reply(Response::Info { file, path, result })
+            (Origin::Info { file, path }, Reply::Info(result)) => {
+                self.reply(Response::Info { file, path, result });
             }
-            Request::Stat { file } => {
-                let stamp = self.files.get(&file).and_then(|f| stamp(f.path()));
-                self.reply(Response::Stat { file, stamp })
-            }
-            Request::Index { file } => {
-                if !self.jobs.iter().any(|(f, _)| *f == file) {
-                    self.jobs.push_back((file, IndexJob::new()));
+            (Origin::Index(file), Reply::Listed(page)) => {
+                let Some(pos) = self.indexes.iter().position(|(f, _)| *f == file) else {
+                    return;
+                };
+                let Some(job) = &mut self.indexes[pos].1 else {
+                    return;
+                };
+                let entries = job.absorb(page);
+                let done = job.is_done();
+                if done {
+                    self.indexes.remove(pos);
                 }
-                true
+                self.reply(Response::Indexed {
+                    file,
+                    entries,
+                    done,
+                });
+            }
+            (Origin::Window { req, samples }, Reply::Summary(result)) => {
+                if cancelled.is_none() {
+                    self.window_done(req, samples, result);
+                }
+            }
+            (Origin::SampleWindow(key), Reply::Samples(result)) => {
+                self.reading.remove(&key);
+                match result {
+                    Ok(s) => {
+                        let values: Arc<[f64]> = s.to_f64().into();
+                        let bytes = 8 * values.len() as u64;
+                        self.cache
+                            .insert(key.clone(), Cached::Window(values.clone()), bytes);
+                        let Part::Window(w) = key.part else { return };
+                        for r in &mut self.reads {
+                            if r.source == key.source && r.needed.contains(&w) {
+                                r.got.insert(w, values.clone());
+                            }
+                        }
+                        self.complete_reads();
+                    }
+                    Err(e) => self.fail(&Origin::SampleWindow(key), e),
+                }
+            }
+            (Origin::Probe(req), Reply::Environment(vars)) if cancelled.is_none() => {
+                self.data(req, Outcome::Environment(vars));
+            }
+            (Origin::Probe(req), Reply::Slept) if cancelled.is_none() => {
+                self.data(req, Outcome::Done);
+            }
+            (Origin::Control | Origin::Probe(_), _) => {}
+            (origin, other) => {
+                let msg = format!("the reader gave an unexpected answer: {other:?}");
+                self.fail(&origin, msg);
             }
         }
     }
 
-    /// Advances the first index job by one group page, then rotates it to the back.
-    fn index_step(&mut self) -> bool {
-        let Some((file, mut job)) = self.jobs.pop_front() else {
-            return true;
+    fn window_done(
+        &mut self,
+        req: ReqId,
+        samples: u64,
+        result: Result<protocol::WindowSummary, String>,
+    ) {
+        let Some(pos) = self.overviews.iter().position(|o| o.req == req) else {
+            return;
         };
-        let Some(f) = self.files.get(&file) else {
-            return self.reply(Response::Indexed {
-                file,
-                entries: Vec::new(),
-                done: true,
-            });
+        let summary = match result {
+            Ok(s) => s,
+            Err(e) => {
+                self.overviews.remove(pos);
+                return self.data(req, Outcome::Failed(e));
+            }
         };
-        let entries = job.step(f);
-        let done = job.is_done();
-        if !done {
-            self.jobs.push_back((file, job));
+        let o = &mut self.overviews[pos];
+        if let Ok(mut l) = o.lod.write() {
+            l.merge(&summary, samples);
         }
-        self.reply(Response::Indexed {
-            file,
-            entries,
-            done,
-        })
+        o.done += 1;
+        let now = Instant::now();
+        if o.done == o.total {
+            let task = self.overviews.remove(pos);
+            let progress = Response::Progress {
+                req,
+                lod: task.lod.clone(),
+                done: task.done,
+                total: task.total,
+            };
+            self.reply(progress);
+            self.finish_overview(task);
+        } else if now.duration_since(o.last_progress) >= PROGRESS_EVERY {
+            o.last_progress = now;
+            let progress = Response::Progress {
+                req,
+                lod: o.lod.clone(),
+                done: o.done,
+                total: o.total,
+            };
+            self.reply(progress);
+        }
+    }
+
+    /// Answers the request behind `origin` with the error `msg`.
+    fn fail(&mut self, origin: &Origin, msg: String) {
+        match origin.clone() {
+            Origin::Open(file) => {
+                if let Some(f) = self.files.get_mut(&file) {
+                    f.root = None;
+                }
+                self.reply(Response::Opened {
+                    file,
+                    result: Err(msg),
+                });
+            }
+            Origin::List { file, group, start } => self.reply(Response::Listed {
+                file,
+                group,
+                start,
+                result: Err(msg),
+            }),
+            Origin::Info { file, path } => self.reply(Response::Info {
+                file,
+                path,
+                result: Err(msg),
+            }),
+            Origin::Index(file) => {
+                self.indexes.retain(|(f, _)| *f != file);
+                self.reply(Response::Indexed {
+                    file,
+                    entries: Vec::new(),
+                    done: true,
+                });
+            }
+            Origin::Window { req, .. } => {
+                let before = self.overviews.len();
+                self.overviews.retain(|o| o.req != req);
+                if before != self.overviews.len() {
+                    self.data(req, Outcome::Failed(msg));
+                }
+            }
+            Origin::SampleWindow(key) => {
+                self.reading.remove(&key);
+                let Part::Window(w) = key.part else { return };
+                let (failed, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut self.reads)
+                    .into_iter()
+                    .partition(|r| r.source == key.source && r.needed.contains(&w));
+                self.reads = rest;
+                for r in failed {
+                    self.data(r.req, Outcome::Failed(msg.clone()));
+                }
+            }
+            Origin::Probe(req) => self.data(req, Outcome::Failed(msg)),
+            Origin::Control => {}
+        }
+    }
+}
+
+/// A message for a job that broke its worker, naming the file and object it was reading.
+fn incident(job: &Job, what: &str) -> String {
+    match job.target() {
+        Some((f, path)) => format!("{}: {path}: {what}", f.path.display()),
+        None => what.to_owned(),
     }
 }
 
@@ -348,13 +1258,20 @@ fn stamp(path: &std::path::Path) -> Option<FileStamp> {
         modified: m.modified().ok(),
     })
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn demo() -> PathBuf {
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/demo.h5")
+    }
+
+    fn spawn() -> Loader {
+        spawn_with(LoaderConfig::new(WorkerKind::InProcess))
+    }
+
+    fn spawn_with(config: LoaderConfig) -> Loader {
+        Loader::spawn(config, Box::new(|| {})).unwrap()
     }
 
     /// Drains until `pending` reaches zero and `indexes` index jobs have ended.
@@ -384,7 +1301,7 @@ mod tests {
 
     #[test]
     fn opens_lists_and_describes() {
-        let mut l = Loader::spawn(Box::new(|| {})).unwrap();
+        let mut l = spawn();
         l.send(Request::Open {
             file: 1,
             path: demo(),
@@ -431,7 +1348,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let bad = dir.path().join("notes.h5");
         std::fs::write(&bad, b"not hdf5 at all").unwrap();
-        let mut l = Loader::spawn(Box::new(|| {})).unwrap();
+        let mut l = spawn();
         l.send(Request::Open {
             file: 7,
             path: bad.clone(),
@@ -460,7 +1377,7 @@ mod tests {
 
     #[test]
     fn indexes_every_path() {
-        let mut l = Loader::spawn(Box::new(|| {})).unwrap();
+        let mut l = spawn();
         l.send(Request::Open {
             file: 1,
             path: demo(),
@@ -489,5 +1406,169 @@ mod tests {
         l.send(Request::Index { file: 2 });
         l.send(Request::Close { file: 2 });
         settle_with(&mut l, 1);
+    }
+
+    fn signal(file: FileId) -> LineSource {
+        LineSource {
+            file,
+            path: "/waveforms/signal".into(),
+            line: Line::whole_1d(),
+            len: 100_000,
+            chunk: Some(10_000),
+        }
+    }
+
+    /// The final answer to `req` among `got`.
+    fn outcome(got: &[Response], req: ReqId) -> &Outcome {
+        got.iter()
+            .find_map(|r| match r {
+                Response::Data { req: r, outcome } if *r == req => Some(outcome),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("no answer to {req}"))
+    }
+
+    fn open_demo(l: &mut Loader) {
+        l.send(Request::Open {
+            file: 1,
+            path: demo(),
+        });
+        settle(l);
+    }
+
+    #[test]
+    fn overview_and_samples_agree_with_the_file() {
+        let mut l = spawn();
+        open_demo(&mut l);
+        l.send(Request::Overview {
+            req: 1,
+            view: "a",
+            source: signal(1),
+        });
+        l.send(Request::Samples {
+            req: 2,
+            view: "b",
+            source: signal(1),
+            start: 0,
+            count: 100_000,
+        });
+        let got = settle(&mut l);
+        let Outcome::Overview(lod) = outcome(&got, 1) else {
+            panic!("{got:?}")
+        };
+        let Outcome::Samples { start: 0, values } = outcome(&got, 2) else {
+            panic!("{got:?}")
+        };
+        assert_eq!(values.len(), 100_000);
+        assert!((values[0] - -0.021_089_566_871_523_857).abs() < 1e-12);
+        let lod = lod.read().unwrap();
+        assert!(lod.is_complete());
+        let s = lod.stats();
+        assert_eq!(s.count, 100_000);
+        assert_eq!(s.max, values.iter().copied().fold(f64::MIN, f64::max));
+        assert_eq!(s.min, values.iter().copied().fold(f64::MAX, f64::min));
+
+        // A second request for the same line comes from the cache: no streaming.
+        l.send(Request::Overview {
+            req: 3,
+            view: "a",
+            source: signal(1),
+        });
+        let again = settle(&mut l);
+        assert!(matches!(outcome(&again, 3), Outcome::Overview(_)));
+        assert!(!again.iter().any(|r| matches!(r, Response::Progress { .. })));
+        // A cache too small for the pyramid: it streams again.
+        l.send(Request::SetCacheLimit { bytes: 1 });
+        l.send(Request::Overview {
+            req: 4,
+            view: "a",
+            source: signal(1),
+        });
+        let evicted = settle(&mut l);
+        assert!(
+            evicted
+                .iter()
+                .any(|r| matches!(r, Response::Progress { req: 4, .. }))
+        );
+    }
+
+    #[test]
+    fn a_crashed_reader_is_named_and_replaced() {
+        let mut l = spawn();
+        open_demo(&mut l);
+        l.send(Request::Probe {
+            req: 1,
+            probe: Probe::Fault(Fault::Abort),
+        });
+        l.send(Request::Overview {
+            req: 2,
+            view: "a",
+            source: signal(1),
+        });
+        let got = settle(&mut l);
+        let Outcome::Failed(e) = outcome(&got, 1) else {
+            panic!("{got:?}")
+        };
+        assert!(e.contains("crashed"), "{e}");
+        assert!(
+            matches!(outcome(&got, 2), Outcome::Overview(_)),
+            "the next read works"
+        );
+    }
+
+    #[test]
+    fn a_hung_reader_is_stopped_by_the_watchdog() {
+        let mut config = LoaderConfig::new(WorkerKind::InProcess);
+        config.timeout = Duration::from_millis(300);
+        let mut l = spawn_with(config);
+        open_demo(&mut l);
+        l.send(Request::Probe {
+            req: 1,
+            probe: Probe::Fault(Fault::Hang),
+        });
+        let got = settle(&mut l);
+        let Outcome::Failed(e) = outcome(&got, 1) else {
+            panic!("{got:?}")
+        };
+        assert!(e.contains("no answer") && e.contains("0.3 s"), "{e}");
+        l.send(Request::Overview {
+            req: 2,
+            view: "a",
+            source: signal(1),
+        });
+        assert!(matches!(outcome(&settle(&mut l), 2), Outcome::Overview(_)));
+    }
+
+    #[test]
+    fn cancel_answers_at_once_and_newer_requests_replace_older() {
+        let mut config = LoaderConfig::new(WorkerKind::InProcess);
+        config.data_workers = 1;
+        let mut l = spawn_with(config);
+        open_demo(&mut l);
+        l.send(Request::Probe {
+            req: 1,
+            probe: Probe::Fault(Fault::Sleep(60_000)),
+        });
+        l.send(Request::Cancel { req: 1 });
+        l.send(Request::Overview {
+            req: 2,
+            view: "a",
+            source: signal(1),
+        });
+        l.send(Request::Overview {
+            req: 3,
+            view: "a",
+            source: signal(1),
+        });
+        let t = Instant::now();
+        let got = settle(&mut l);
+        assert!(matches!(outcome(&got, 1), Outcome::Cancelled));
+        assert!(
+            matches!(outcome(&got, 2), Outcome::Cancelled),
+            "replaced by 3"
+        );
+        assert!(matches!(outcome(&got, 3), Outcome::Overview(_)));
+        // The sleeping worker was killed after the grace time, not waited for.
+        assert!(t.elapsed() < Duration::from_secs(20), "{:?}", t.elapsed());
     }
 }

@@ -27,6 +27,53 @@ impl AxisSlice {
     };
 }
 
+/// One line of samples through a dataset: every index along `axis`, the other axes held at
+/// `at` (whose entry for `axis` is ignored). A 1-D dataset has the line `{ axis: 0, at: [0] }`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub struct Line {
+    pub axis: usize,
+    pub at: Vec<u64>,
+}
+
+impl Line {
+    /// The whole of a 1-D dataset.
+    pub fn whole_1d() -> Self {
+        Self {
+            axis: 0,
+            at: vec![0],
+        }
+    }
+
+    /// The hyperslab of samples `start..start+count` along the line, checked against `dims`.
+    pub fn hyperslab(&self, dims: &[u64], start: u64, count: u64) -> Result<Hyperslab, SliceError> {
+        if self.at.len() != dims.len() || self.axis >= dims.len() {
+            return Err(SliceError::TooManyAxes {
+                given: self.at.len().max(self.axis + 1),
+                rank: dims.len(),
+            });
+        }
+        let mut slab = Hyperslab::all(dims);
+        for (axis, (&i, &size)) in self.at.iter().zip(dims).enumerate() {
+            let (first, n) = if axis == self.axis {
+                (start, count)
+            } else {
+                (i, 1)
+            };
+            if first.checked_add(n).is_none_or(|end| end > size) {
+                return Err(SliceError::OutOfRange {
+                    axis,
+                    index: i64::try_from(first.saturating_add(n)).unwrap_or(i64::MAX),
+                    size,
+                });
+            }
+            slab.start[axis] = first;
+            slab.count[axis] = n;
+            slab.keep[axis] = axis == self.axis;
+        }
+        Ok(slab)
+    }
+}
+
 /// Why a slice expression cannot be used.
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum SliceError {
@@ -204,6 +251,31 @@ mod tests {
 
     fn sel(expr: &str, dims: &[u64]) -> Result<Hyperslab, SliceError> {
         resolve(&parse_slice(expr)?, dims)
+    }
+
+    #[test]
+    fn line_through_a_stack() {
+        let line = Line {
+            axis: 1,
+            at: vec![3, 99, 7],
+        };
+        let slab = line.hyperslab(&[10, 500, 20], 100, 50).unwrap();
+        assert_eq!(slab.start, [3, 100, 7]);
+        assert_eq!(slab.count, [1, 50, 1]);
+        assert_eq!(slab.result_shape(), [50]);
+        assert!(
+            line.hyperslab(&[10, 500, 20], 480, 21).is_err(),
+            "past the end"
+        );
+        assert!(line.hyperslab(&[10, 500], 0, 1).is_err(), "wrong rank");
+        let far = Line {
+            axis: 0,
+            at: vec![0, 20],
+        };
+        assert!(
+            far.hyperslab(&[10, 20], 0, 10).is_err(),
+            "fixed index outside"
+        );
     }
 
     /// (expr, dims, start, stride, count, result shape)

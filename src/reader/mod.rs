@@ -13,6 +13,7 @@ mod links;
 mod meta;
 mod object;
 mod open;
+mod plugins;
 mod read;
 mod refs;
 
@@ -27,13 +28,20 @@ pub use read::DEFAULT_READ_CAP_BYTES;
 use self::ffi::Hid;
 pub use crate::model::normalize_path;
 use crate::model::{
-    AxisSlice, Child, ChildPage, Entry, Hyperslab, LinkStatus, LinkType, ObjectId, ObjectInfo,
-    ObjectKind, Values, join_path,
+    AxisSlice, Child, ChildPage, DType, Entry, Hyperslab, Line, LinkStatus, LinkType, ObjectId,
+    ObjectInfo, ObjectKind, Values, join_path,
 };
 
 /// The version of the libhdf5 linked into this build, e.g. `(2, 2, 0)`.
 pub fn library_version() -> (u8, u8, u8) {
     hdf5::library_version()
+}
+
+/// Turns off libhdf5's loading of filter plugins from disk for this process: a plugin is
+/// arbitrary code, and a file naming an unknown filter would make libhdf5 load every
+/// library in the plugin directories. Call once at worker start.
+pub fn disable_plugins() -> Result<(), ReadError> {
+    plugins::disable()
 }
 
 /// An HDF5 file open for reading.
@@ -228,6 +236,57 @@ impl H5File {
         }
         read_dataset(obj.id(), &path, slice, cap_bytes, &self.name)
     }
+
+    /// Reads samples `start..start+count` along `line` of the integer or float dataset at
+    /// `path`, converted to `f64`; refuses more than `cap_bytes` of result.
+    pub fn read_line(
+        &self,
+        path: &str,
+        line: &Line,
+        start: u64,
+        count: u64,
+        cap_bytes: u64,
+    ) -> Result<Vec<f64>, ReadError> {
+        let path = normalize_path(path);
+        let obj = object::open_object(self.hid.id(), &path)?;
+        if object::basic(obj.id(), &path)?.kind != ObjectKind::Dataset {
+            return Err(ReadError::Unsupported {
+                path,
+                what: "is not a dataset; only datasets have values to read".to_owned(),
+            });
+        }
+        let (mapped, space, shape) = dataset_type_and_space(obj.id(), &path)?;
+        if !matches!(mapped.dtype, DType::Integer { .. } | DType::Float { .. }) {
+            return Err(ReadError::Unsupported {
+                what: format!(
+                    "cannot be read as numbers: its type is {}",
+                    mapped.dtype.text()
+                ),
+                path,
+            });
+        }
+        let dims = shape.dims().to_vec();
+        let sel = line
+            .hyperslab(&dims, start, count)
+            .map_err(|source| ReadError::Slice {
+                path: path.clone(),
+                source,
+            })?;
+        read::check_cap(&path, count, size_of::<f64>(), cap_bytes, &dims)?;
+        read::read_f64(obj.id(), &space, &sel, &path).map_err(|e| with_missing_filters(e, obj.id()))
+    }
+}
+
+/// Replaces a libhdf5 read failure by a clear message when the cause is a filter this build
+/// lacks.
+fn with_missing_filters(e: ReadError, dset: hdf5_sys::h5i::hid_t) -> ReadError {
+    match (&e, meta::missing_filters(dset)) {
+        (ReadError::Hdf5 { path, .. }, Some(filters)) => ReadError::FilterUnavailable {
+            path: path.clone(),
+            filters,
+        },
+        _ => e,
+    }
 }
 
 /// The mapped type, the file space and the shape of an open dataset.
@@ -272,13 +331,6 @@ fn read_dataset(
         })?,
     };
     read::check_cap(path, sel.element_count(), mapped.mem_size, cap_bytes, &dims)?;
-    read::read_hyperslab(dset, &space, &mapped, &sel, path, file_name).map_err(|e| {
-        match (&e, meta::missing_filters(dset)) {
-            (ReadError::Hdf5 { .. }, Some(filters)) => ReadError::FilterUnavailable {
-                path: path.to_owned(),
-                filters,
-            },
-            _ => e,
-        }
-    })
+    read::read_hyperslab(dset, &space, &mapped, &sel, path, file_name)
+        .map_err(|e| with_missing_filters(e, dset))
 }

@@ -12,7 +12,7 @@ use hdf5_sys::h5d::H5Dread;
 use hdf5_sys::h5i::hid_t;
 use hdf5_sys::h5p::H5P_DEFAULT;
 use hdf5_sys::h5s::{H5S_seloper_t, H5Screate_simple, H5Sselect_hyperslab};
-use hdf5_sys::h5t::H5Treclaim;
+use hdf5_sys::h5t::{H5T_NATIVE_DOUBLE, H5Treclaim};
 use ndarray::{ArrayD, IxDyn};
 
 use super::dtype::Mapped;
@@ -158,6 +158,57 @@ pub(crate) fn read_hyperslab(
         path: path.to_owned(),
         what: format!("result shape mismatch: {e}"),
     })
+}
+
+/// Reads a one-axis selection of a numeric dataset as `f64`, converted by libhdf5.
+///
+/// The plotting path: no per-element decoding, one buffer of exactly the selection.
+pub(crate) fn read_f64(
+    dset: hid_t,
+    space: &Hid,
+    sel: &Hyperslab,
+    path: &str,
+) -> Result<Vec<f64>, ReadError> {
+    let n = sel.element_count();
+    let len = usize::try_from(n).map_err(|_| ReadError::Unsupported {
+        path: path.to_owned(),
+        what: format!("{n} samples do not fit in memory"),
+    })?;
+    let mut out = vec![0f64; len];
+    if len == 0 {
+        return Ok(out);
+    }
+    // SAFETY: start/stride/count have the dataset's rank and were checked against its dims.
+    call(|| unsafe {
+        H5Sselect_hyperslab(
+            space.id(),
+            H5S_seloper_t::H5S_SELECT_SET,
+            sel.start.as_ptr(),
+            sel.stride.as_ptr(),
+            sel.count.as_ptr(),
+            std::ptr::null(),
+        )
+    })
+    .map_err(ReadError::at("selecting", path))?;
+    let dims = [n];
+    // SAFETY: a one-dimensional memory space of `n` elements.
+    let mem_space =
+        Hid::from_call(|| unsafe { H5Screate_simple(1, dims.as_ptr(), std::ptr::null()) })
+            .map_err(ReadError::at("reading", path))?;
+    // SAFETY: `out` holds `n` doubles, the size of `mem_space`; libhdf5 converts the file's
+    // integer or float type into native doubles.
+    call(|| unsafe {
+        H5Dread(
+            dset,
+            *H5T_NATIVE_DOUBLE,
+            mem_space.id(),
+            space.id(),
+            H5P_DEFAULT,
+            out.as_mut_ptr().cast(),
+        )
+    })
+    .map_err(ReadError::at("reading", path))?;
+    Ok(out)
 }
 
 /// Reads a whole attribute of `n` elements.

@@ -1,0 +1,315 @@
+//! The central view of a 1-D numeric dataset: its min/max overview streamed from the
+//! loader, raw samples once zoomed in closer than the pyramid, a progress bar with Cancel
+//! while it loads, and an inline error with Retry when it fails.
+//!
+//! The x axis is the sample index (physical axes are the plot issue's). Never reads data
+//! itself and never waits on the pyramid's lock: it draws from what `try_read` gives.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::loader::lod::{Segments, decimate};
+use crate::loader::{LineSource, Loader, Outcome, ReqId, Request, SharedLod, Stats};
+
+/// Requests slower than this show a progress bar.
+const SHOW_PROGRESS_AFTER: Duration = Duration::from_millis(100);
+/// Views whose data requests replace each other.
+const OVERVIEW_VIEW: &str = "line";
+const RAW_VIEW: &str = "line-raw";
+
+#[derive(Debug, PartialEq)]
+enum State {
+    Loading,
+    Ready,
+    Failed(String),
+    Cancelled,
+}
+
+/// Raw samples `start..start+values.len()`.
+struct Raw {
+    start: u64,
+    values: Arc<[f64]>,
+}
+
+/// What was drawn last, so a frame with the same bounds reuses its points.
+struct Drawn {
+    key: (u64, u64, usize, u64),
+    segments: Segments,
+}
+
+pub struct LineView {
+    source: LineSource,
+    state: State,
+    /// The overview request in flight.
+    req: Option<ReqId>,
+    started: Instant,
+    lod: Option<SharedLod>,
+    progress: (u64, u64),
+    raw: Option<Raw>,
+    /// The raw request in flight and the range it covers.
+    raw_req: Option<(ReqId, u64, u64)>,
+    drawn: Option<Drawn>,
+}
+
+impl LineView {
+    /// Starts loading the overview of `source`.
+    pub fn new(source: LineSource, loader: &mut Loader, next_req: &mut ReqId) -> Self {
+        let mut v = Self {
+            source,
+            state: State::Loading,
+            req: None,
+            started: Instant::now(),
+            lod: None,
+            progress: (0, 0),
+            raw: None,
+            raw_req: None,
+            drawn: None,
+        };
+        v.load(loader, next_req);
+        v
+    }
+
+    pub fn source(&self) -> &LineSource {
+        &self.source
+    }
+
+    fn load(&mut self, loader: &mut Loader, next_req: &mut ReqId) {
+        let req = take(next_req);
+        self.req = Some(req);
+        self.state = State::Loading;
+        self.started = Instant::now();
+        self.drawn = None;
+        loader.send(Request::Overview {
+            req,
+            view: OVERVIEW_VIEW,
+            source: self.source.clone(),
+        });
+    }
+
+    /// Stops whatever this view is loading (it is being closed or replaced).
+    pub fn cancel(&mut self, loader: &mut Loader) {
+        for req in self
+            .req
+            .take()
+            .into_iter()
+            .chain(self.raw_req.take().map(|r| r.0))
+        {
+            loader.send(Request::Cancel { req });
+        }
+    }
+
+    /// Whether `req` is one of this view's requests.
+    pub fn owns(&self, req: ReqId) -> bool {
+        self.req == Some(req) || self.raw_req.is_some_and(|r| r.0 == req)
+    }
+
+    pub fn on_progress(&mut self, req: ReqId, lod: SharedLod, done: u64, total: u64) {
+        if self.req == Some(req) {
+            self.lod = Some(lod);
+            self.progress = (done, total);
+            self.drawn = None;
+        }
+    }
+
+    pub fn on_data(&mut self, req: ReqId, outcome: Outcome) {
+        if self.raw_req.is_some_and(|r| r.0 == req) {
+            self.raw_req = None;
+            match outcome {
+                Outcome::Samples { start, values } => {
+                    self.raw = Some(Raw { start, values });
+                    self.drawn = None;
+                }
+                Outcome::Failed(e) => self.state = State::Failed(e),
+                _ => {}
+            }
+            return;
+        }
+        if self.req != Some(req) {
+            return;
+        }
+        self.req = None;
+        self.state = match outcome {
+            Outcome::Overview(lod) => {
+                self.lod = Some(lod);
+                self.drawn = None;
+                State::Ready
+            }
+            Outcome::Failed(e) => State::Failed(e),
+            Outcome::Cancelled => State::Cancelled,
+            Outcome::Samples { .. } | Outcome::Environment(_) | Outcome::Done => State::Ready,
+        };
+    }
+
+    pub fn ui(&mut self, ui: &mut egui::Ui, loader: &mut Loader, next_req: &mut ReqId) {
+        self.status_row(ui, loader, next_req);
+        if self.lod.is_none() {
+            return;
+        }
+        let columns = (ui.available_width() * ui.pixels_per_point()).max(1.0) as usize;
+        let len = self.source.len as f64;
+        let mut wanted_raw = None;
+        let name = if self.state == State::Loading {
+            format!("{} (loading)", self.source.path)
+        } else {
+            self.source.path.clone()
+        };
+        egui_plot::Plot::new(("line", self.source.path.clone(), self.source.file))
+            .include_x(0.0)
+            .include_x(len)
+            .x_axis_label("sample index")
+            .show(ui, |p| {
+                let b = p.plot_bounds();
+                let (x0, x1) = (b.min()[0].max(0.0), b.max()[0].min(len));
+                let (segments, raw) = self.segments(x0, x1, columns);
+                wanted_raw = raw;
+                for s in segments {
+                    p.line(egui_plot::Line::new(name.clone(), s.clone()).allow_hover(true));
+                }
+            });
+        if let Some((start, count)) = wanted_raw {
+            self.request_raw(start, count, loader, next_req);
+        }
+    }
+
+    /// The progress bar and Cancel, the error and Retry, or the statistics line.
+    fn status_row(&mut self, ui: &mut egui::Ui, loader: &mut Loader, next_req: &mut ReqId) {
+        ui.horizontal(|ui| match &self.state {
+            State::Loading => {
+                if self.started.elapsed() >= SHOW_PROGRESS_AFTER {
+                    let (done, total) = self.progress;
+                    let f = if total == 0 {
+                        0.0
+                    } else {
+                        done as f32 / total as f32
+                    };
+                    ui.add(
+                        egui::ProgressBar::new(f)
+                            .desired_width(240.0)
+                            .show_percentage()
+                            .animate(true),
+                    );
+                    if ui.button("Cancel").clicked() {
+                        self.cancel(loader);
+                        self.state = State::Cancelled;
+                    }
+                } else {
+                    ui.ctx().request_repaint_after(SHOW_PROGRESS_AFTER);
+                }
+            }
+            State::Failed(e) => {
+                let e = e.clone();
+                ui.colored_label(ui.visuals().error_fg_color, e);
+                if ui.button("Retry").clicked() {
+                    self.raw = None;
+                    self.load(loader, next_req);
+                }
+            }
+            State::Cancelled => {
+                ui.weak("Loading cancelled.");
+                if ui.button("Retry").clicked() {
+                    self.load(loader, next_req);
+                }
+            }
+            State::Ready => {
+                if let Some(text) = self.stats_text() {
+                    ui.label(text);
+                }
+            }
+        });
+    }
+
+    fn stats_text(&self) -> Option<String> {
+        let lod = self.lod.as_ref()?.try_read().ok()?;
+        let s: &Stats = lod.stats();
+        let mut text = format!("{} samples", s.count + s.nan);
+        if let Some(mean) = s.mean() {
+            text += &format!(
+                " · min {} · max {} · mean {}",
+                num(s.min),
+                num(s.max),
+                num(mean)
+            );
+        }
+        if s.nan > 0 {
+            text += &format!(" · {} NaN", s.nan);
+        }
+        Some(text)
+    }
+
+    /// The points for samples `x0..x1` on `columns` columns, and the raw samples to fetch
+    /// when the pyramid is too coarse and none cover the range.
+    fn segments(&mut self, x0: f64, x1: f64, columns: usize) -> (&Segments, Option<(u64, u64)>) {
+        let merged = self.progress.0;
+        let key = (x0.to_bits(), x1.to_bits(), columns, merged);
+        let mut raw_needed = None;
+        if self.drawn.as_ref().is_none_or(|d| d.key != key) {
+            let from_lod = self
+                .lod
+                .as_ref()
+                .and_then(|l| l.try_read().ok().map(|l| l.envelope(x0, x1, columns)));
+            let segments = match from_lod {
+                Some(Some(s)) => Some(s),
+                // Closer than the pyramid: raw samples, when they cover the range.
+                Some(None) => match &self.raw {
+                    Some(r)
+                        if r.start as f64 <= x0.floor()
+                            && (r.start + r.values.len() as u64) as f64
+                                >= x1.ceil().min(self.source.len as f64) =>
+                    {
+                        Some(decimate(r.start, &r.values, x0, x1, columns))
+                    }
+                    _ => {
+                        let start = x0.floor() as u64;
+                        let end = (x1.ceil() as u64 + 1).min(self.source.len);
+                        raw_needed = Some((start, end.saturating_sub(start)));
+                        None
+                    }
+                },
+                // The pyramid is being written: keep the last points this frame.
+                None => None,
+            };
+            if let Some(segments) = segments {
+                self.drawn = Some(Drawn { key, segments });
+            }
+        }
+        static EMPTY: Segments = Vec::new();
+        (
+            self.drawn.as_ref().map_or(&EMPTY, |d| &d.segments),
+            raw_needed,
+        )
+    }
+
+    fn request_raw(&mut self, start: u64, count: u64, loader: &mut Loader, next_req: &mut ReqId) {
+        if self
+            .raw_req
+            .is_some_and(|(_, s, c)| s <= start && s + c >= start + count)
+        {
+            return;
+        }
+        let req = take(next_req);
+        self.raw_req = Some((req, start, count));
+        loader.send(Request::Samples {
+            req,
+            view: RAW_VIEW,
+            source: self.source.clone(),
+            start,
+            count,
+        });
+    }
+}
+
+fn take(next: &mut ReqId) -> ReqId {
+    *next += 1;
+    *next
+}
+
+/// A number with about six significant digits.
+fn num(v: f64) -> String {
+    if v == 0.0 || (1e-4..1e6).contains(&v.abs()) {
+        let s = format!("{v:.6}");
+        let s = s.trim_end_matches('0').trim_end_matches('.');
+        s.to_owned()
+    } else {
+        format!("{v:.5e}")
+    }
+}

@@ -1,0 +1,355 @@
+//! Level of detail for 1-D data: a min/max pyramid built while a line streams in, and the
+//! queries a plot makes of it.
+//!
+//! Level 0 keeps the min and max of every `base` samples; each level above merges
+//! [`FANOUT`] buckets, up to a handful of buckets for the whole line. A view of any x-range
+//! is answered from the finest level that gives at most ~2 buckets per pixel column (every
+//! spike survives: a bucket's extremes are real samples); closer than one bucket per
+//! column, the caller reads raw samples instead. Pure computation: no I/O, no egui.
+
+use super::protocol::{Stats, WindowSummary};
+
+/// Buckets merged per level.
+pub const FANOUT: u64 = 4;
+/// The smallest base bucket, in samples.
+const MIN_BASE: u64 = 64;
+/// Level 0 has at most this many buckets (16 MiB), whatever the length.
+const MAX_BASE_BUCKETS: u64 = 1 << 20;
+/// The top level has at most this many buckets.
+const TOP_BUCKETS: u64 = 16;
+
+/// Samples per streamed window when chunks are small: 2 MiB of `f64`.
+const WINDOW: u64 = 1 << 18;
+/// The most samples one window reads when a chunk is larger still.
+const MAX_WINDOW: u64 = 1 << 22;
+
+#[derive(Debug)]
+struct Level {
+    bucket: u64,
+    min: Vec<f64>,
+    max: Vec<f64>,
+}
+
+/// A min/max pyramid over a line of `len` samples.
+#[derive(Debug)]
+pub struct Lod {
+    len: u64,
+    levels: Vec<Level>,
+    stats: Stats,
+    merged: u64,
+    complete: bool,
+}
+
+/// Points to draw: runs of `[x, y]` broken where there is no data.
+pub type Segments = Vec<Vec<[f64; 2]>>;
+
+impl Lod {
+    pub fn new(len: u64) -> Self {
+        let mut bucket = MIN_BASE.max(len.div_ceil(MAX_BASE_BUCKETS).next_power_of_two());
+        let mut levels = Vec::new();
+        loop {
+            let n = len.div_ceil(bucket).max(1) as usize;
+            levels.push(Level {
+                bucket,
+                min: vec![f64::INFINITY; n],
+                max: vec![f64::NEG_INFINITY; n],
+            });
+            if n as u64 <= TOP_BUCKETS {
+                break;
+            }
+            bucket *= FANOUT;
+        }
+        Self {
+            len,
+            levels,
+            stats: Stats::default(),
+            merged: 0,
+            complete: false,
+        }
+    }
+
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Samples per bucket at the finest level.
+    pub fn base(&self) -> u64 {
+        self.levels[0].bucket
+    }
+
+    /// Statistics of the samples merged so far.
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
+    /// Whether every sample has been merged (until then the pyramid is provisional).
+    pub fn is_complete(&self) -> bool {
+        self.complete
+    }
+
+    /// The share of samples merged, 0 to 1.
+    pub fn fraction(&self) -> f64 {
+        if self.len == 0 {
+            1.0
+        } else {
+            self.merged as f64 / self.len as f64
+        }
+    }
+
+    pub fn mark_complete(&mut self) {
+        self.complete = true;
+    }
+
+    /// Memory held, in bytes.
+    pub fn bytes(&self) -> u64 {
+        self.levels.iter().map(|l| 16 * l.min.len() as u64).sum()
+    }
+
+    /// Merges one window's summary (made with this pyramid's [`Self::base`]) of `samples`
+    /// samples, and updates the levels above over the range it touched.
+    pub fn merge(&mut self, w: &WindowSummary, samples: u64) {
+        let Some((base, upper)) = self.levels.split_first_mut() else {
+            return;
+        };
+        let first = w.first_bucket as usize;
+        let n = base.min.len();
+        for (k, (&lo, &hi)) in w.min.iter().zip(&w.max).enumerate() {
+            if let (Some(m), Some(x)) = (base.min.get_mut(first + k), base.max.get_mut(first + k)) {
+                *m = m.min(lo);
+                *x = x.max(hi);
+            }
+        }
+        let (mut from, mut to) = (first.min(n), (first + w.min.len()).min(n));
+        let mut below = &*base;
+        for level in upper {
+            from /= FANOUT as usize;
+            to = to.div_ceil(FANOUT as usize);
+            for p in from..to.min(level.min.len()) {
+                let kids = p * FANOUT as usize..((p + 1) * FANOUT as usize).min(below.min.len());
+                level.min[p] = below.min[kids.clone()]
+                    .iter()
+                    .copied()
+                    .fold(f64::INFINITY, f64::min);
+                level.max[p] = below.max[kids]
+                    .iter()
+                    .copied()
+                    .fold(f64::NEG_INFINITY, f64::max);
+            }
+            below = level;
+        }
+        self.stats.merge(&w.stats);
+        self.merged = (self.merged + samples).min(self.len);
+    }
+
+    /// What to draw for samples `x0..x1` on `columns` pixel columns: two points (min and max)
+    /// per bucket of the finest level with at most two buckets per column. `None` when even
+    /// level 0 has fewer buckets than columns: then raw samples show more.
+    pub fn envelope(&self, x0: f64, x1: f64, columns: usize) -> Option<Segments> {
+        let x0 = x0.max(0.0);
+        let x1 = x1.min(self.len as f64);
+        let columns = columns.max(1) as f64;
+        if x1 <= x0 || (x1 - x0) / (self.base() as f64) < columns {
+            return None;
+        }
+        let level = self
+            .levels
+            .iter()
+            .find(|l| (x1 - x0) / l.bucket as f64 <= 2.0 * columns)
+            .or(self.levels.last())?;
+        let b = level.bucket as f64;
+        let first = (x0 / b).floor() as usize;
+        let last = ((x1 / b).ceil() as usize).min(level.min.len());
+        let mut out: Segments = vec![Vec::new()];
+        for i in first..last {
+            let (lo, hi) = (level.min[i], level.max[i]);
+            if lo > hi {
+                if out.last().is_some_and(|s| !s.is_empty()) {
+                    out.push(Vec::new());
+                }
+                continue;
+            }
+            let x = ((i as f64 + 0.5) * b).min(self.len as f64);
+            // Alternate the order so consecutive buckets join at their nearer ends.
+            let pair = if i % 2 == 0 { [lo, hi] } else { [hi, lo] };
+            if let Some(s) = out.last_mut() {
+                s.extend(pair.map(|y| [x, y]));
+            }
+        }
+        out.retain(|s| !s.is_empty());
+        Some(out)
+    }
+}
+
+/// What to draw for samples `x0..x1` from raw `samples` starting at index `start`: the
+/// samples themselves when there are at most two per column, else min and max per column.
+/// NaN breaks the line.
+pub fn decimate(start: u64, samples: &[f64], x0: f64, x1: f64, columns: usize) -> Segments {
+    let lo = ((x0.floor() - start as f64).max(0.0) as usize).min(samples.len());
+    let hi = ((x1.ceil() - start as f64 + 1.0).max(0.0) as usize).min(samples.len());
+    let visible = &samples[lo..hi.max(lo)];
+    let columns = columns.max(1);
+    let mut out: Segments = vec![Vec::new()];
+    let mut push = |x: f64, y: f64| {
+        if y.is_nan() {
+            if out.last().is_some_and(|s| !s.is_empty()) {
+                out.push(Vec::new());
+            }
+        } else if let Some(s) = out.last_mut() {
+            s.push([x, y]);
+        }
+    };
+    if visible.len() <= 2 * columns {
+        for (i, &y) in visible.iter().enumerate() {
+            push((start + (lo + i) as u64) as f64, y);
+        }
+    } else {
+        let per = visible.len().div_ceil(columns);
+        for (c, part) in visible.chunks(per).enumerate() {
+            let x = (start + (lo + c * per) as u64) as f64 + part.len() as f64 / 2.0;
+            let lo_v = part.iter().copied().fold(f64::INFINITY, f64::min);
+            let hi_v = part.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            if lo_v > hi_v {
+                push(x, f64::NAN);
+            } else {
+                push(x, lo_v);
+                push(x, hi_v);
+            }
+        }
+    }
+    out.retain(|s| !s.is_empty());
+    out
+}
+
+/// The samples one streamed window reads: whole chunks along the line, about [`WINDOW`]
+/// samples, never more than [`MAX_WINDOW`].
+pub fn window_len(chunk: Option<u64>) -> u64 {
+    match chunk {
+        Some(c) if c >= WINDOW => c.min(MAX_WINDOW),
+        Some(c) if c > 0 => c * (WINDOW / c),
+        _ => WINDOW,
+    }
+}
+
+/// Window `i` of a line of `len` samples: `(start, count)`.
+pub fn window(i: u64, len: u64, window: u64) -> (u64, u64) {
+    let start = i * window;
+    (start, window.min(len.saturating_sub(start)))
+}
+
+/// Indices `0..n` in an order that spreads over the range (bit-reversed), so the first few
+/// windows read already sketch the whole line.
+pub fn spread_order(n: u64) -> Vec<u64> {
+    let bits = n.next_power_of_two().trailing_zeros();
+    if bits == 0 {
+        return (0..n).collect();
+    }
+    (0..1u64 << bits)
+        .map(|i| i.reverse_bits() >> (64 - bits))
+        .filter(|&j| j < n)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::loader::server::summarise;
+
+    /// A pyramid over `v`, merged in windows of `w` samples in spread order.
+    fn build(v: &[f64], w: u64) -> Lod {
+        let mut lod = Lod::new(v.len() as u64);
+        let n = (v.len() as u64).div_ceil(w);
+        for i in spread_order(n) {
+            let (s, c) = window(i, v.len() as u64, w);
+            let part = &v[s as usize..(s + c) as usize];
+            lod.merge(&summarise(part, s, lod.base()), c);
+        }
+        lod.mark_complete();
+        lod
+    }
+
+    #[test]
+    fn every_spike_survives_at_every_zoom() {
+        let mut v: Vec<f64> = (0..1_000_000).map(|i| (i as f64 * 1e-3).sin()).collect();
+        v[123_457] = 50.0;
+        v[876_543] = -70.0;
+        // Windows that do not line up with buckets (1000 is not a multiple of 64).
+        let lod = build(&v, 1000);
+        assert_eq!(lod.fraction(), 1.0);
+        assert_eq!(lod.stats().max, 50.0);
+        assert_eq!(lod.stats().count, 1_000_000);
+        for (x0, x1, cols) in [(0.0, 1e6, 800), (100_000.0, 200_000.0, 300), (0.0, 1e6, 37)] {
+            let seg = lod.envelope(x0, x1, cols).unwrap();
+            let pts: Vec<[f64; 2]> = seg.concat();
+            assert!(
+                pts.len() <= 4 * cols + 4,
+                "{} points for {cols} columns",
+                pts.len()
+            );
+            let max = pts.iter().map(|p| p[1]).fold(f64::MIN, f64::max);
+            let min = pts.iter().map(|p| p[1]).fold(f64::MAX, f64::min);
+            let want_max = v[x0 as usize..x1 as usize]
+                .iter()
+                .copied()
+                .fold(f64::MIN, f64::max);
+            let want_min = v[x0 as usize..x1 as usize]
+                .iter()
+                .copied()
+                .fold(f64::MAX, f64::min);
+            assert_eq!((min, max), (want_min, want_max), "range {x0}..{x1}");
+        }
+        // Close in: fewer buckets than columns, so raw samples are needed.
+        assert!(lod.envelope(500.0, 5000.0, 800).is_none());
+    }
+
+    #[test]
+    fn unread_buckets_break_the_line() {
+        let mut lod = Lod::new(100_000);
+        let v = vec![1.0; 1000];
+        lod.merge(&summarise(&v, 0, lod.base()), 1000);
+        lod.merge(&summarise(&v, 50_000, lod.base()), 1000);
+        let seg = lod.envelope(0.0, 100_000.0, 200).unwrap();
+        assert_eq!(seg.len(), 2, "two islands of data");
+        assert!(!lod.is_complete());
+        assert!((lod.fraction() - 0.02).abs() < 1e-9);
+    }
+
+    #[test]
+    fn raw_samples_are_decimated_per_column() {
+        let v: Vec<f64> = (0..10_000)
+            .map(|i| if i == 5000 { 9.0 } else { 0.0 })
+            .collect();
+        let seg = decimate(1000, &v, 1000.0, 11_000.0, 100);
+        let pts = seg.concat();
+        assert!(pts.len() <= 200);
+        assert!(pts.iter().any(|p| p[1] == 9.0), "the spike is kept");
+        let few = decimate(1000, &v, 5990.0, 6010.0, 100);
+        assert_eq!(few[0][0], [5990.0, 0.0]);
+        assert_eq!(few[0][10], [6000.0, 9.0]);
+        let gap = decimate(0, &[1.0, f64::NAN, 2.0], 0.0, 3.0, 10);
+        assert_eq!(gap, vec![vec![[0.0, 1.0]], vec![[2.0, 2.0]]]);
+    }
+
+    #[test]
+    fn windows_are_chunk_aligned_and_spread() {
+        assert_eq!(window_len(Some(65_536)), 262_144);
+        assert_eq!(window_len(Some(100_000)), 200_000);
+        assert_eq!(window_len(Some(1 << 30)), 1 << 22);
+        assert_eq!(window_len(None), 262_144);
+        assert_eq!(window(3, 1000, 300), (900, 100));
+        assert_eq!(spread_order(5), [0, 4, 2, 1, 3]);
+        let mut all = spread_order(1000);
+        all.sort_unstable();
+        assert_eq!(all, (0..1000).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_billion_samples_cost_a_few_megabytes() {
+        let lod = Lod::new(1_000_000_000);
+        assert!(lod.bytes() < 24 << 20, "{} bytes", lod.bytes());
+        assert!(lod.base() >= 512);
+    }
+}

@@ -1,0 +1,280 @@
+//! The messages between the loader and a reader worker, and how they are framed on a pipe.
+//!
+//! A worker gets one [`Job`] at a time and answers it with one [`Reply`]. Frames are a
+//! 4-byte little-endian length and a MessagePack body (self-describing, so the model's
+//! tagged enums round-trip, NaN included). A reader of frames never trusts the length:
+//! anything over [`MAX_FRAME`] is refused before allocating. Must never carry anything but
+//! plain model data.
+
+use std::io::{Read, Write};
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::model::{ChildPage, Line, ObjectId, ObjectInfo};
+
+/// Identifies one opening of a file; a reload gets a new id, so stale answers are ignored.
+pub type FileId = u64;
+
+/// The largest frame either side accepts.
+pub const MAX_FRAME: u32 = 512 << 20;
+
+/// A file a job is about. Workers open files lazily by this, so a restarted worker needs
+/// no replay.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileRef {
+    pub id: FileId,
+    pub path: PathBuf,
+}
+
+/// One unit of work for a worker.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Job {
+    /// Open the file and report its root group's identity.
+    Open(FileRef),
+    /// Forget the file.
+    Close(FileId),
+    /// Links `start..start+limit` of a group, with what each leads to.
+    List {
+        file: FileRef,
+        group: String,
+        start: u64,
+        limit: usize,
+    },
+    Info {
+        file: FileRef,
+        path: String,
+    },
+    /// Min/max per bucket of samples `start..start+count` along a line.
+    Summarise {
+        file: FileRef,
+        path: String,
+        line: Line,
+        start: u64,
+        count: u64,
+        bucket: u64,
+    },
+    /// The samples `start..start+count` along a line.
+    Samples {
+        file: FileRef,
+        path: String,
+        line: Line,
+        start: u64,
+        count: u64,
+    },
+    /// The `HDF5_*` environment variables the worker sees (to prove they were removed).
+    Environment,
+    /// Test hook: misbehave the way libhdf5 can on a hostile file.
+    Fault(Fault),
+}
+
+impl Job {
+    /// The file and in-file object the job concerns, for messages when the worker fails.
+    pub fn target(&self) -> Option<(&FileRef, &str)> {
+        match self {
+            Self::Open(f) => Some((f, "/")),
+            Self::List { file, group, .. } => Some((file, group)),
+            Self::Info { file, path }
+            | Self::Summarise { file, path, .. }
+            | Self::Samples { file, path, .. } => Some((file, path)),
+            Self::Close(_) | Self::Environment | Self::Fault(_) => None,
+        }
+    }
+}
+
+/// Ways a test makes a worker fail.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Fault {
+    /// Die at once, as on a segfault or abort.
+    Abort,
+    /// Never answer, as on an endless loop inside libhdf5.
+    Hang,
+    /// Answer after this many milliseconds, as on a slow read.
+    Sleep(u64),
+}
+
+/// The per-bucket summary of one window of samples.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WindowSummary {
+    /// Index of the first bucket, counted from sample 0 of the line.
+    pub first_bucket: u64,
+    /// Min and max per bucket over the window's samples (NaN-free; +inf/-inf when a bucket
+    /// holds only NaN).
+    pub min: Vec<f64>,
+    pub max: Vec<f64>,
+    pub stats: Stats,
+}
+
+/// Running statistics over samples; NaN samples are counted, not summed.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Stats {
+    pub count: u64,
+    pub nan: u64,
+    pub min: f64,
+    pub max: f64,
+    pub sum: f64,
+}
+
+impl Default for Stats {
+    fn default() -> Self {
+        Self {
+            count: 0,
+            nan: 0,
+            min: f64::INFINITY,
+            max: f64::NEG_INFINITY,
+            sum: 0.0,
+        }
+    }
+}
+
+impl Stats {
+    pub fn add(&mut self, v: f64) {
+        if v.is_nan() {
+            self.nan += 1;
+        } else {
+            self.count += 1;
+            self.min = self.min.min(v);
+            self.max = self.max.max(v);
+            self.sum += v;
+        }
+    }
+
+    pub fn merge(&mut self, o: &Self) {
+        self.count += o.count;
+        self.nan += o.nan;
+        self.min = self.min.min(o.min);
+        self.max = self.max.max(o.max);
+        self.sum += o.sum;
+    }
+
+    /// The mean of the non-NaN samples.
+    pub fn mean(&self) -> Option<f64> {
+        (self.count > 0).then(|| self.sum / self.count as f64)
+    }
+}
+
+/// `f64` samples as raw little-endian bytes on the wire: MessagePack would spend a marker
+/// byte and a branch on each.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Samples(#[serde(with = "serde_bytes")] Vec<u8>);
+
+impl Samples {
+    pub fn from_f64(v: &[f64]) -> Self {
+        Self(v.iter().flat_map(|x| x.to_le_bytes()).collect())
+    }
+
+    pub fn to_f64(&self) -> Vec<f64> {
+        self.0
+            .chunks_exact(8)
+            .map(|b| f64::from_le_bytes(b.try_into().unwrap_or_default()))
+            .collect()
+    }
+}
+
+/// A worker's answer to one job. Errors are one-line messages naming the file and object.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Reply {
+    Opened(Result<ObjectId, String>),
+    Closed,
+    Listed(Result<ChildPage, String>),
+    Info(Result<Box<ObjectInfo>, String>),
+    Summary(Result<WindowSummary, String>),
+    Samples(Result<Samples, String>),
+    Environment(Vec<(String, String)>),
+    /// Answer to a `Fault::Sleep`.
+    Slept,
+}
+
+/// Why a frame could not be read or written.
+#[derive(Debug, Error)]
+pub enum FrameError {
+    #[error("the pipe failed: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("a frame of {0} bytes is over the limit of {MAX_FRAME}")]
+    TooLarge(u64),
+    #[error("a frame cannot be encoded: {0}")]
+    Encode(#[from] rmp_serde::encode::Error),
+    #[error("a frame cannot be decoded: {0}")]
+    Decode(#[from] rmp_serde::decode::Error),
+}
+
+/// Writes one framed message and flushes.
+pub fn write_frame<T: Serialize>(out: &mut impl Write, msg: &T) -> Result<(), FrameError> {
+    let body = rmp_serde::to_vec_named(msg)?;
+    let len = u32::try_from(body.len())
+        .ok()
+        .filter(|&l| l <= MAX_FRAME)
+        .ok_or(FrameError::TooLarge(body.len() as u64))?;
+    out.write_all(&len.to_le_bytes())?;
+    out.write_all(&body)?;
+    out.flush()?;
+    Ok(())
+}
+
+/// Reads one framed message; `Ok(None)` at a clean end of stream.
+pub fn read_frame<T: for<'de> Deserialize<'de>>(
+    input: &mut impl Read,
+) -> Result<Option<T>, FrameError> {
+    let mut len = [0u8; 4];
+    match input.read_exact(&mut len) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
+        Err(e) => return Err(e.into()),
+    }
+    let len = u32::from_le_bytes(len);
+    if len > MAX_FRAME {
+        return Err(FrameError::TooLarge(u64::from(len)));
+    }
+    let mut body = vec![0u8; len as usize];
+    input.read_exact(&mut body)?;
+    Ok(Some(rmp_serde::from_slice(&body)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reader::H5File;
+
+    fn demo() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/demo.h5")
+    }
+
+    #[test]
+    fn model_types_round_trip() {
+        let f = H5File::open(&demo()).unwrap();
+        let info = f.info("/waveforms/signal").unwrap();
+        let page = f.children("/", 0, 100).unwrap();
+        for reply in [
+            Reply::Info(Ok(Box::new(info))),
+            Reply::Listed(Ok(page)),
+            Reply::Samples(Ok(Samples::from_f64(&[1.5, f64::NAN, -0.0]))),
+            Reply::Summary(Err("x.h5: /a: broken".to_owned())),
+        ] {
+            let mut buf = Vec::new();
+            write_frame(&mut buf, &reply).unwrap();
+            let back: Reply = read_frame(&mut buf.as_slice()).unwrap().unwrap();
+            // NaN != NaN, so compare the debug text.
+            assert_eq!(format!("{back:?}"), format!("{reply:?}"));
+        }
+    }
+
+    #[test]
+    fn hostile_lengths_are_refused_before_allocating() {
+        let mut frame = (MAX_FRAME + 1).to_le_bytes().to_vec();
+        frame.extend_from_slice(&[0; 16]);
+        assert!(matches!(
+            read_frame::<Reply>(&mut frame.as_slice()),
+            Err(FrameError::TooLarge(_))
+        ));
+        let truncated = [8u8, 0, 0, 0, 1, 2];
+        assert!(read_frame::<Reply>(&mut truncated.as_slice()).is_err());
+        assert!(read_frame::<Reply>(&mut [].as_slice()).unwrap().is_none());
+    }
+
+    #[test]
+    fn samples_keep_every_bit() {
+        let v = [0.1, f64::MIN_POSITIVE, f64::INFINITY, -1e300];
+        assert_eq!(Samples::from_f64(&v).to_f64(), v);
+    }
+}

@@ -1,0 +1,284 @@
+//! The reader worker: answers [`Job`]s with [`Reply`]s, one at a time, through the reader.
+//!
+//! Runs in a child process (`hdfscope --reader-worker`, reading frames on stdin and writing
+//! them on stdout) or, for tests, on a thread. It keeps the files it has opened, opening
+//! them lazily by [`FileRef`], so a fresh worker can take any job. Must never write to a
+//! file, load a plugin, or talk to anything but its parent.
+
+use std::collections::HashMap;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use super::protocol::{
+    Fault, FileId, FileRef, Job, Reply, Samples, Stats, WindowSummary, read_frame, write_frame,
+};
+use crate::model::Line;
+use crate::reader::{DEFAULT_READ_CAP_BYTES, H5File};
+
+/// The hidden first argument that turns the hdfscope binary into a reader worker.
+pub const WORKER_ARG: &str = "--reader-worker";
+
+/// The environment variable carrying the worker's address-space limit in bytes.
+pub const MEMORY_ENV: &str = "HDFSCOPE_WORKER_MEMORY";
+
+/// What the worker does after a job.
+#[derive(Debug, PartialEq)]
+pub enum Step {
+    Reply(Reply),
+    /// Stop as if crashed (a `Fault::Abort`).
+    Die,
+}
+
+/// The worker's state: the files it has open.
+#[derive(Default)]
+pub struct Server {
+    files: HashMap<FileId, H5File>,
+}
+
+impl Server {
+    pub fn handle(&mut self, job: Job) -> Step {
+        Step::Reply(match job {
+            Job::Open(f) => Reply::Opened(
+                self.file(&f)
+                    .and_then(|h| h.kind("/").map(|(_, id)| id).map_err(|e| named(&f, &e))),
+            ),
+            Job::Close(id) => {
+                self.files.remove(&id);
+                Reply::Closed
+            }
+            Job::List {
+                file,
+                group,
+                start,
+                limit,
+            } => Reply::Listed(self.file(&file).and_then(|h| {
+                h.children(&group, start, limit)
+                    .map_err(|e| named(&file, &e))
+            })),
+            Job::Info { file, path } => Reply::Info(
+                self.file(&file)
+                    .and_then(|h| h.info(&path).map(Box::new).map_err(|e| named(&file, &e))),
+            ),
+            Job::Summarise {
+                file,
+                path,
+                line,
+                start,
+                count,
+                bucket,
+            } => Reply::Summary(
+                self.samples(&file, &path, &line, start, count)
+                    .map(|v| summarise(&v, start, bucket)),
+            ),
+            Job::Samples {
+                file,
+                path,
+                line,
+                start,
+                count,
+            } => Reply::Samples(
+                self.samples(&file, &path, &line, start, count)
+                    .map(|v| Samples::from_f64(&v)),
+            ),
+            Job::Environment => Reply::Environment(
+                std::env::vars()
+                    .filter(|(k, _)| k.starts_with("HDF5_"))
+                    .collect(),
+            ),
+            Job::Fault(Fault::Abort) => return Step::Die,
+            Job::Fault(Fault::Hang) => loop {
+                std::thread::sleep(Duration::from_secs(3600));
+            },
+            Job::Fault(Fault::Sleep(ms)) => {
+                std::thread::sleep(Duration::from_millis(ms));
+                Reply::Slept
+            }
+        })
+    }
+
+    fn file(&mut self, f: &FileRef) -> Result<&H5File, String> {
+        match self.files.entry(f.id) {
+            std::collections::hash_map::Entry::Occupied(e) => Ok(e.into_mut()),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                Ok(e.insert(H5File::open(&f.path).map_err(|e| e.to_string())?))
+            }
+        }
+    }
+
+    fn samples(
+        &mut self,
+        f: &FileRef,
+        path: &str,
+        line: &Line,
+        start: u64,
+        count: u64,
+    ) -> Result<Vec<f64>, String> {
+        self.file(f)?
+            .read_line(path, line, start, count, DEFAULT_READ_CAP_BYTES)
+            .map_err(|e| named(f, &e))
+    }
+}
+
+/// Prefixes an object error with the file's name, as every message shown must name both.
+fn named(f: &FileRef, e: &impl std::fmt::Display) -> String {
+    format!("{}: {e}", f.path.display())
+}
+
+/// Min/max per bucket (buckets of `bucket` samples counted from sample 0) of samples that
+/// start at `start`. Buckets cut by the window's ends hold only this window's part; the
+/// loader merges the parts.
+pub fn summarise(v: &[f64], start: u64, bucket: u64) -> WindowSummary {
+    let bucket = bucket.max(1);
+    let first_bucket = start / bucket;
+    let mut min = Vec::new();
+    let mut max = Vec::new();
+    let mut stats = Stats::default();
+    let mut i = 0usize;
+    let mut b = first_bucket;
+    while i < v.len() {
+        let end = ((b + 1) * bucket - start) as usize;
+        let part = &v[i..end.min(v.len())];
+        let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+        for &x in part {
+            stats.add(x);
+            // NaN never wins a comparison, so it is skipped here without a branch.
+            lo = lo.min(x);
+            hi = hi.max(x);
+        }
+        min.push(lo);
+        max.push(hi);
+        i += part.len();
+        b += 1;
+    }
+    WindowSummary {
+        first_bucket,
+        min,
+        max,
+        stats,
+    }
+}
+
+/// The worker process's main loop: frames in on stdin, frames out on stdout.
+pub fn worker_main() -> ExitCode {
+    if let Err(e) = limit_memory() {
+        eprintln!("hdfscope reader: cannot set the memory limit: {e}");
+        return ExitCode::FAILURE;
+    }
+    if let Err(e) = crate::reader::disable_plugins() {
+        eprintln!("hdfscope reader: {e}");
+        return ExitCode::FAILURE;
+    }
+    let mut input = std::io::stdin().lock();
+    let mut output = std::io::stdout().lock();
+    let mut server = Server::default();
+    loop {
+        let job = match read_frame::<Job>(&mut input) {
+            Ok(Some(job)) => job,
+            // The loader closed the pipe: it is done with this worker.
+            Ok(None) => return ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("hdfscope reader: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        match server.handle(job) {
+            Step::Reply(r) => {
+                if let Err(e) = write_frame(&mut output, &r) {
+                    eprintln!("hdfscope reader: {e}");
+                    return ExitCode::FAILURE;
+                }
+            }
+            Step::Die => std::process::abort(),
+        }
+    }
+}
+
+/// Caps the worker's address space, so a decompression bomb or a hostile size ends this
+/// process instead of exhausting the machine. The default is a quarter of the RAM, at most
+/// 4 GiB; the parent may set another in [`MEMORY_ENV`].
+#[cfg(unix)]
+fn limit_memory() -> std::io::Result<()> {
+    let limit = std::env::var(MEMORY_ENV)
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or_else(default_memory_limit);
+    rlimit::setrlimit(rlimit::Resource::AS, limit, limit)
+}
+
+#[cfg(not(unix))]
+fn limit_memory() -> std::io::Result<()> {
+    // Windows needs a job object; not done yet (see docs/ARCHITECTURE.md).
+    Ok(())
+}
+
+#[cfg(unix)]
+fn default_memory_limit() -> u64 {
+    const CEILING: u64 = 4 << 30;
+    let total = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("MemTotal:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        })
+        .map(|kib| kib * 1024);
+    total.map_or(CEILING, |t| (t / 4).min(CEILING))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buckets_cut_by_the_window_hold_their_part() {
+        // Samples 5..15 with buckets of 4: parts of bucket 1 (5..8), bucket 2, bucket 3 (12..15).
+        let v: Vec<f64> = (5..15).map(f64::from).collect();
+        let s = summarise(&v, 5, 4);
+        assert_eq!(s.first_bucket, 1);
+        assert_eq!(s.min, [5.0, 8.0, 12.0]);
+        assert_eq!(s.max, [7.0, 11.0, 14.0]);
+        assert_eq!(s.stats.count, 10);
+        assert_eq!(s.stats.mean(), Some(9.5));
+    }
+
+    #[test]
+    fn nan_is_counted_not_plotted() {
+        let s = summarise(&[f64::NAN, 2.0, f64::NAN, f64::NAN], 0, 2);
+        assert_eq!(s.min, [2.0, f64::INFINITY]);
+        assert_eq!(s.max, [2.0, f64::NEG_INFINITY]);
+        assert_eq!((s.stats.count, s.stats.nan), (1, 3));
+    }
+
+    #[test]
+    fn lazily_opens_and_reads_a_line() {
+        let demo = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/demo.h5");
+        let mut s = Server::default();
+        let f = FileRef { id: 3, path: demo };
+        let Step::Reply(Reply::Samples(Ok(v))) = s.handle(Job::Samples {
+            file: f.clone(),
+            path: "/waveforms/time".into(),
+            line: Line::whole_1d(),
+            start: 10,
+            count: 3,
+        }) else {
+            panic!("no samples")
+        };
+        let v = v.to_f64();
+        assert_eq!(v.len(), 3);
+        assert!(v[1] > v[0] && v[2] > v[1], "time increases: {v:?}");
+        let Step::Reply(Reply::Summary(Err(e))) = s.handle(Job::Summarise {
+            file: f,
+            path: "/waveforms/time".into(),
+            line: Line::whole_1d(),
+            start: 99_999,
+            count: 2,
+            bucket: 64,
+        }) else {
+            panic!("reading past the end is an error")
+        };
+        assert!(
+            e.contains("demo.h5") && e.contains("/waveforms/time"),
+            "{e}"
+        );
+    }
+}
