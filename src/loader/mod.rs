@@ -268,6 +268,19 @@ pub struct Loader {
     outbox: VecDeque<Request>,
     /// Requests sent whose final answer has not been drained.
     pending: usize,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Loader {
+    /// Closes the channels and waits for the loader thread, which stops its workers, so
+    /// no reader process outlives the viewer.
+    fn drop(&mut self) {
+        self.requests = bounded(0).0;
+        self.responses = bounded(0).1;
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
 }
 
 impl Loader {
@@ -275,7 +288,7 @@ impl Loader {
     pub fn spawn(config: LoaderConfig, waker: Waker) -> std::io::Result<Self> {
         let (req_tx, req_rx) = bounded(1024);
         let (resp_tx, resp_rx) = bounded(1024);
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("hdfscope-loader".to_owned())
             .spawn(move || Dispatcher::new(config, resp_tx, waker).run(&req_rx))?;
         Ok(Self {
@@ -283,6 +296,7 @@ impl Loader {
             responses: resp_rx,
             outbox: VecDeque::new(),
             pending: 0,
+            thread: Some(thread),
         })
     }
 

@@ -168,6 +168,10 @@ pub fn worker_main() -> ExitCode {
         eprintln!("hdfscope reader: {e}");
         return ExitCode::FAILURE;
     }
+    if let Err(e) = exit_with_parent() {
+        eprintln!("hdfscope reader: {e}");
+        return ExitCode::FAILURE;
+    }
     let mut input = std::io::stdin().lock();
     let mut output = std::io::stdout().lock();
     let mut server = Server::default();
@@ -191,6 +195,30 @@ pub fn worker_main() -> ExitCode {
             Step::Die => std::process::abort(),
         }
     }
+}
+
+/// Ends this process when the viewer that started it is gone, even while a job is stuck
+/// inside libhdf5 (then nobody reads the pipes any more).
+#[cfg(unix)]
+fn exit_with_parent() -> std::io::Result<()> {
+    let parent = std::os::unix::process::parent_id();
+    std::thread::Builder::new()
+        .name("parent-watch".to_owned())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(Duration::from_millis(250));
+                if std::os::unix::process::parent_id() != parent {
+                    std::process::exit(1);
+                }
+            }
+        })
+        .map(drop)
+}
+
+#[cfg(not(unix))]
+fn exit_with_parent() -> std::io::Result<()> {
+    // Windows: a job object with kill-on-close would do this; not done yet.
+    Ok(())
 }
 
 /// Caps the worker's address space, so a decompression bomb or a hostile size ends this

@@ -1,0 +1,45 @@
+//! The reader worker runs without the `HDF5_*` variables that load plugins, swap drivers
+//! or redirect external files, whatever the viewer was started with (reliability T6).
+//! Its own file: it changes this process's environment, so it must be the only test here.
+#![allow(unsafe_code)]
+
+use std::time::{Duration, Instant};
+
+use hdfscope::loader::{Loader, LoaderConfig, Outcome, Probe, Request, Response, WorkerKind};
+
+#[test]
+fn hostile_hdf5_variables_never_reach_the_worker() {
+    for (k, v) in [
+        ("HDF5_PLUGIN_PATH", "/tmp/evil-plugins"),
+        ("HDF5_VOL_CONNECTOR", "evil"),
+        ("HDF5_DRIVER", "family"),
+        ("HDF5_EXT_PREFIX", "/"),
+        ("HDF5_VDS_PREFIX", "/"),
+    ] {
+        // SAFETY: the only test in this binary, run before any other thread starts.
+        unsafe { std::env::set_var(k, v) };
+    }
+    let workers = WorkerKind::Process(env!("CARGO_BIN_EXE_hdfscope").into());
+    let mut l = Loader::spawn(LoaderConfig::new(workers), Box::new(|| {})).unwrap();
+    l.send(Request::Probe {
+        req: 1,
+        probe: Probe::Environment,
+    });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let vars = loop {
+        assert!(Instant::now() < deadline, "no answer");
+        if let Some(Response::Data {
+            outcome: Outcome::Environment(vars),
+            ..
+        }) = l.drain(Duration::from_millis(5)).into_iter().next()
+        {
+            break vars;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    };
+    assert_eq!(
+        vars,
+        [("HDF5_PLUGIN_PRELOAD".to_owned(), "::".to_owned())],
+        "only the variable that turns plugin loading off"
+    );
+}
