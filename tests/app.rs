@@ -286,3 +286,90 @@ fn copy_puts_the_selected_path_on_the_clipboard() {
         [&egui::OutputCommand::CopyText("/tables/events".to_owned())]
     );
 }
+
+#[test]
+fn a_selected_waveform_is_plotted_with_its_statistics() {
+    let h = harness(vec![OpenRequest::from_arg(PathBuf::from(format!(
+        "{}::/waveforms/signal",
+        demo().display()
+    )))]);
+    // Computed by the reader workers from all 100000 samples.
+    h.get_by_label("100000 samples · min -1.012427 · max 1.022445 · mean 0.000295");
+}
+
+/// A file whose 1-D dataset `/ext` keeps its values in `ext.raw` beside it (not created).
+fn write_external(dir: &Path) -> PathBuf {
+    let path = dir.join("external.h5");
+    let f = hdf5::File::create(&path).unwrap();
+    f.new_dataset::<f64>()
+        .shape(1000)
+        .external("ext.raw", 0, 8000)
+        .create("ext")
+        .unwrap();
+    path
+}
+
+/// Runs frames for about `ms` milliseconds (for views that wait on purpose).
+fn run_for(h: &mut Harness<'_, HdfscopeApp>, ms: u64) {
+    let end = Instant::now() + Duration::from_millis(ms);
+    while Instant::now() < end {
+        h.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn other_files_are_read_only_when_allowed_and_errors_offer_retry() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_external(dir.path());
+    let mut h = harness(vec![OpenRequest {
+        path,
+        select: Some("/ext".into()),
+    }]);
+    h.get_by_label_contains("its values are stored in other files (ext.raw)");
+    h.get_by_label("Retry");
+    h.get_by_label("Read the other files").click();
+    settle(&mut h);
+    // Allowed now, the read fails because ext.raw does not exist; the error names the file
+    // and object, and Retry stays.
+    h.get_by_label_contains("external.h5: /ext:");
+    assert!(
+        h.query_by_label_contains("only when you allow").is_none(),
+        "the refusal is gone"
+    );
+    assert!(h.query_by_label("Read the other files").is_none());
+    // Once the external file exists beside it (names are relative to the file's folder),
+    // Retry reads it.
+    let values: Vec<u8> = (0..1000).flat_map(|i| f64::from(i).to_le_bytes()).collect();
+    std::fs::write(dir.path().join("ext.raw"), values).unwrap();
+    h.get_by_label("Retry").click();
+    settle(&mut h);
+    h.get_by_label("1000 samples · min 0 · max 999 · mean 499.5");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_read_stuck_in_the_reader_shows_progress_and_cancels() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_external(dir.path());
+    // A FIFO with no writer: opening it blocks the reader forever.
+    let ok = std::process::Command::new("mkfifo")
+        .arg(dir.path().join("ext.raw"))
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let mut h = harness(vec![OpenRequest {
+        path,
+        select: Some("/ext".into()),
+    }]);
+    h.get_by_label("Read the other files").click();
+    run_for(&mut h, 400);
+    h.get_by_label("Cancel").click();
+    run_for(&mut h, 100);
+    h.get_by_label("Loading cancelled.");
+    h.get_by_label("Retry");
+    // The stuck worker is killed after the grace time; the file stays usable.
+    h.get_by_label("ext").click();
+    settle(&mut h);
+    assert_eq!(selected(&h), "/ext");
+}

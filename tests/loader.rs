@@ -49,6 +49,7 @@ fn source() -> LineSource {
         line: Line::whole_1d(),
         len: LEN as u64,
         chunk: Some(CHUNK as u64),
+        outside: false,
     }
 }
 

@@ -39,6 +39,8 @@ struct Drawn {
 
 pub struct LineView {
     source: LineSource,
+    /// The other files the values are kept in ("" when none); read only when allowed.
+    outside_files: String,
     state: State,
     /// The overview request in flight.
     req: Option<ReqId>,
@@ -52,10 +54,16 @@ pub struct LineView {
 }
 
 impl LineView {
-    /// Starts loading the overview of `source`.
-    pub fn new(source: LineSource, loader: &mut Loader, next_req: &mut ReqId) -> Self {
+    /// Starts loading the overview of `source`, whose values may live in `outside_files`.
+    pub fn new(
+        source: LineSource,
+        outside_files: String,
+        loader: &mut Loader,
+        next_req: &mut ReqId,
+    ) -> Self {
         let mut v = Self {
             source,
+            outside_files,
             state: State::Loading,
             req: None,
             started: Instant::now(),
@@ -142,9 +150,12 @@ impl LineView {
 
     pub fn ui(&mut self, ui: &mut egui::Ui, loader: &mut Loader, next_req: &mut ReqId) {
         self.status_row(ui, loader, next_req);
-        if self.lod.is_none() {
+        // After a failure there is nothing trustworthy to draw, and fetching more would
+        // only fail again until the user retries.
+        if self.lod.is_none() || matches!(self.state, State::Failed(_)) {
             return;
         }
+        let fetch = self.state != State::Cancelled;
         let columns = (ui.available_width() * ui.pixels_per_point()).max(1.0) as usize;
         let len = self.source.len as f64;
         let mut wanted_raw = None;
@@ -166,22 +177,26 @@ impl LineView {
                     p.line(egui_plot::Line::new(name.clone(), s.clone()).allow_hover(true));
                 }
             });
-        if let Some((start, count)) = wanted_raw {
+        if let Some((start, count)) = wanted_raw.filter(|_| fetch) {
             self.request_raw(start, count, loader, next_req);
         }
     }
 
     /// The progress bar and Cancel, the error and Retry, or the statistics line.
     fn status_row(&mut self, ui: &mut egui::Ui, loader: &mut Loader, next_req: &mut ReqId) {
-        ui.horizontal(|ui| match &self.state {
+        match &self.state {
             State::Loading => {
-                if self.started.elapsed() >= SHOW_PROGRESS_AFTER {
-                    let (done, total) = self.progress;
-                    let f = if total == 0 {
-                        0.0
-                    } else {
-                        done as f32 / total as f32
-                    };
+                if self.started.elapsed() < SHOW_PROGRESS_AFTER {
+                    ui.ctx().request_repaint_after(SHOW_PROGRESS_AFTER);
+                    return;
+                }
+                let (done, total) = self.progress;
+                let f = if total == 0 {
+                    0.0
+                } else {
+                    done as f32 / total as f32
+                };
+                ui.horizontal(|ui| {
                     ui.add(
                         egui::ProgressBar::new(f)
                             .desired_width(240.0)
@@ -192,30 +207,46 @@ impl LineView {
                         self.cancel(loader);
                         self.state = State::Cancelled;
                     }
-                } else {
-                    ui.ctx().request_repaint_after(SHOW_PROGRESS_AFTER);
-                }
+                });
             }
             State::Failed(e) => {
-                let e = e.clone();
-                ui.colored_label(ui.visuals().error_fg_color, e);
-                if ui.button("Retry").clicked() {
-                    self.raw = None;
-                    self.load(loader, next_req);
-                }
+                let text = egui::RichText::new(e.clone()).color(ui.visuals().error_fg_color);
+                ui.add(egui::Label::new(text).wrap());
+                ui.horizontal(|ui| self.failed_actions(ui, loader, next_req));
             }
             State::Cancelled => {
-                ui.weak("Loading cancelled.");
-                if ui.button("Retry").clicked() {
-                    self.load(loader, next_req);
-                }
+                ui.horizontal(|ui| {
+                    ui.weak("Loading cancelled.");
+                    if ui.button("Retry").clicked() {
+                        self.load(loader, next_req);
+                    }
+                });
             }
             State::Ready => {
                 if let Some(text) = self.stats_text() {
                     ui.label(text);
                 }
             }
-        });
+        }
+    }
+
+    /// Retry, and the permission to read other files when the values live there.
+    fn failed_actions(&mut self, ui: &mut egui::Ui, loader: &mut Loader, next_req: &mut ReqId) {
+        if ui.button("Retry").clicked() {
+            self.raw = None;
+            self.load(loader, next_req);
+        }
+        if !self.source.outside
+            && !self.outside_files.is_empty()
+            && ui
+                .button("Read the other files")
+                .on_hover_text(format!("Allow reading {}", self.outside_files))
+                .clicked()
+        {
+            self.source.outside = true;
+            self.raw = None;
+            self.load(loader, next_req);
+        }
     }
 
     fn stats_text(&self) -> Option<String> {

@@ -604,16 +604,32 @@ impl HdfscopeApp {
             .selection
             .as_ref()
             .and_then(|sel| match self.infos.get(sel) {
-                Some(InfoState::Ready(view)) => line_source(sel.file, &view.info),
+                Some(InfoState::Ready(view)) => line_source(sel.file, &view.info).map(|s| {
+                    let outside = (view.info.dataset.as_ref())
+                        .map(|d| d.layout.outside_files().join(", "))
+                        .unwrap_or_default();
+                    (s, outside)
+                }),
                 _ => None,
             });
-        if self.line.as_ref().map(LineView::source) == wanted.as_ref() {
+        // The same line, whether or not the user has since allowed reading other files.
+        let same = |v: &LineView, w: &LineSource| {
+            let s = v.source();
+            (s.file, &s.path, &s.line) == (w.file, &w.path, &w.line)
+        };
+        let unchanged = match (&self.line, &wanted) {
+            (Some(v), Some((w, _))) => same(v, w),
+            (None, None) => true,
+            _ => false,
+        };
+        if unchanged {
             return;
         }
         if let Some(mut old) = self.line.take() {
             old.cancel(&mut self.loader);
         }
-        self.line = wanted.map(|s| LineView::new(s, &mut self.loader, &mut self.next_req));
+        self.line = wanted
+            .map(|(s, outside)| LineView::new(s, outside, &mut self.loader, &mut self.next_req));
     }
 
     fn central(&mut self, ui: &mut egui::Ui) {
@@ -688,6 +704,7 @@ fn line_source(file: FileId, info: &ObjectInfo) -> Option<LineSource> {
         line: Line::whole_1d(),
         len,
         chunk,
+        outside: false,
     })
 }
 

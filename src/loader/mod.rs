@@ -99,6 +99,9 @@ pub struct LineSource {
     pub len: u64,
     /// The chunk length along the line's axis, when chunked.
     pub chunk: Option<u64>,
+    /// The user allowed reading values kept in other files (external storage, virtual
+    /// sources); otherwise such reads are refused.
+    pub outside: bool,
 }
 
 /// Test and diagnostic requests.
@@ -891,6 +894,7 @@ impl Dispatcher {
                     line: r.source.line.clone(),
                     start,
                     count,
+                    outside: r.source.outside,
                 };
                 self.reading.insert(key.clone());
                 return Some((job, Origin::SampleWindow(key)));
@@ -920,6 +924,7 @@ impl Dispatcher {
             start,
             count,
             bucket,
+            outside: o.source.outside,
         };
         Some((
             job,
@@ -1429,6 +1434,7 @@ mod tests {
             line: Line::whole_1d(),
             len: 100_000,
             chunk: Some(10_000),
+            outside: false,
         }
     }
 

@@ -54,6 +54,8 @@ pub enum Job {
         start: u64,
         count: u64,
         bucket: u64,
+        /// The user allowed reading values kept in other files.
+        outside: bool,
     },
     /// The samples `start..start+count` along a line.
     Samples {
@@ -62,6 +64,7 @@ pub enum Job {
         line: Line,
         start: u64,
         count: u64,
+        outside: bool,
     },
     /// The `HDF5_*` environment variables the worker sees (to prove they were removed).
     Environment,

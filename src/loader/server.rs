@@ -66,8 +66,9 @@ impl Server {
                 start,
                 count,
                 bucket,
+                outside,
             } => Reply::Summary(
-                self.samples(&file, &path, &line, start, count)
+                self.samples(&file, &path, &line, (start, count), outside)
                     .map(|v| summarise(&v, start, bucket)),
             ),
             Job::Samples {
@@ -76,8 +77,9 @@ impl Server {
                 line,
                 start,
                 count,
+                outside,
             } => Reply::Samples(
-                self.samples(&file, &path, &line, start, count)
+                self.samples(&file, &path, &line, (start, count), outside)
                     .map(|v| Samples::from_f64(&v)),
             ),
             Job::Environment => Reply::Environment(
@@ -110,11 +112,17 @@ impl Server {
         f: &FileRef,
         path: &str,
         line: &Line,
-        start: u64,
-        count: u64,
+        range: (u64, u64),
+        outside: bool,
     ) -> Result<Vec<f64>, String> {
+        if outside && let Some(dir) = f.path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            // libhdf5 resolves relative external-storage names against the working
+            // directory; users mean the directory of the file that names them.
+            std::env::set_current_dir(dir)
+                .map_err(|e| format!("{}: cannot enter its folder: {e}", f.path.display()))?;
+        }
         self.file(f)?
-            .read_line(path, line, start, count, DEFAULT_READ_CAP_BYTES)
+            .read_line(path, line, range, DEFAULT_READ_CAP_BYTES, outside)
             .map_err(|e| named(f, &e))
     }
 }
@@ -288,6 +296,7 @@ mod tests {
             line: Line::whole_1d(),
             start: 10,
             count: 3,
+            outside: false,
         }) else {
             panic!("no samples")
         };
@@ -301,6 +310,7 @@ mod tests {
             start: 99_999,
             count: 2,
             bucket: 64,
+            outside: false,
         }) else {
             panic!("reading past the end is an error")
         };

@@ -144,6 +144,22 @@ pub enum Layout {
     Unknown,
 }
 
+impl Layout {
+    /// The other files reading this dataset's values would open: external raw storage and
+    /// virtual sources outside this file. Reading them needs the user's consent.
+    pub fn outside_files(&self) -> Vec<&str> {
+        match self {
+            Self::Contiguous { external } => external.iter().map(|e| e.name.as_str()).collect(),
+            Self::Virtual { sources } => sources
+                .iter()
+                .map(|s| s.file.as_str())
+                .filter(|f| *f != ".")
+                .collect(),
+            Self::Compact | Self::Chunked { .. } | Self::Unknown => Vec::new(),
+        }
+    }
+}
+
 /// Everything about a dataset that can be known without reading its values.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DatasetInfo {

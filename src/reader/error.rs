@@ -47,6 +47,11 @@ pub enum ReadError {
          hdfscope does not include"
     )]
     FilterUnavailable { path: String, filters: String },
+    #[error(
+        "{path}: its values are stored in other files ({files}); hdfscope reads them only \
+         when you allow it"
+    )]
+    OutsideFiles { path: String, files: String },
     #[error("{path}: {what}")]
     Unsupported { path: String, what: String },
 }

@@ -163,21 +163,17 @@ pub(crate) fn missing_filters(dset: hid_t) -> Option<String> {
     (!missing.is_empty()).then(|| missing.join(" and "))
 }
 
-pub(crate) fn dataset_info(
-    dset: hid_t,
-    path: &str,
-    file_path: &Path,
-    file_name: &str,
-) -> Result<DatasetInfo, ReadError> {
-    let at = |op| ReadError::at(op, path);
-    let (mapped, _space, shape) = super::dataset_type_and_space(dset, path)?;
+/// The layout of an open dataset, with its external files and virtual sources.
+pub(crate) fn layout(dset: hid_t, path: &str, file_path: &Path) -> Result<Layout, ReadError> {
     // SAFETY: `dset` is an open dataset.
     let dcpl = Hid::from_call(|| unsafe { H5Dget_create_plist(dset) })
-        .map_err(at("reading the creation properties of"))?;
-    let p = dcpl.id();
+        .map_err(ReadError::at("reading the creation properties of", path))?;
+    Ok(layout_of(dcpl.id(), file_path))
+}
 
+fn layout_of(p: hid_t, file_path: &Path) -> Layout {
     // SAFETY: `p` is a dataset-creation list.
-    let layout = match locked(|| unsafe { H5Pget_layout(p) }) {
+    match locked(|| unsafe { H5Pget_layout(p) }) {
         H5D_layout_t::H5D_COMPACT => Layout::Compact,
         H5D_layout_t::H5D_CONTIGUOUS => Layout::Contiguous {
             external: external_files(p),
@@ -193,7 +189,23 @@ pub(crate) fn dataset_info(
             sources: virtual_sources(p, file_path),
         },
         _ => Layout::Unknown,
-    };
+    }
+}
+
+pub(crate) fn dataset_info(
+    dset: hid_t,
+    path: &str,
+    file_path: &Path,
+    file_name: &str,
+) -> Result<DatasetInfo, ReadError> {
+    let at = |op| ReadError::at(op, path);
+    let (mapped, _space, shape) = super::dataset_type_and_space(dset, path)?;
+    // SAFETY: `dset` is an open dataset.
+    let dcpl = Hid::from_call(|| unsafe { H5Dget_create_plist(dset) })
+        .map_err(at("reading the creation properties of"))?;
+    let p = dcpl.id();
+
+    let layout = layout_of(p, file_path);
 
     let mut status = H5D_fill_value_t::H5D_FILL_VALUE_UNDEFINED;
     // SAFETY: `status` is a valid out-pointer.

@@ -238,14 +238,15 @@ impl H5File {
     }
 
     /// Reads samples `start..start+count` along `line` of the integer or float dataset at
-    /// `path`, converted to `f64`; refuses more than `cap_bytes` of result.
+    /// `path`, converted to `f64`; refuses more than `cap_bytes` of result, and data kept
+    /// in other files (external storage, virtual sources) unless `outside` allows it.
     pub fn read_line(
         &self,
         path: &str,
         line: &Line,
-        start: u64,
-        count: u64,
+        (start, count): (u64, u64),
         cap_bytes: u64,
+        outside: bool,
     ) -> Result<Vec<f64>, ReadError> {
         let path = normalize_path(path);
         let obj = object::open_object(self.hid.id(), &path)?;
@@ -273,6 +274,15 @@ impl H5File {
                 source,
             })?;
         read::check_cap(&path, count, size_of::<f64>(), cap_bytes, &dims)?;
+        let others = meta::layout(obj.id(), &path, &self.path)?
+            .outside_files()
+            .join(", ");
+        if !outside && !others.is_empty() {
+            return Err(ReadError::OutsideFiles {
+                path,
+                files: others,
+            });
+        }
         read::read_f64(obj.id(), &space, &sel, &path).map_err(|e| with_missing_filters(e, obj.id()))
     }
 }

@@ -1,0 +1,408 @@
+//! The loader benchmark (`cargo bench --bench loader`): streams a 200-million-sample waveform
+//! and a pixel trace through a 200-frame stack through the real reader processes, and
+//! compares with h5py reading the same data on the same machine, side by side.
+//!
+//! Reports time to the first drawn overview, time to the complete pyramid (one data worker
+//! and several), the ratio against h5py's full read, and peak memory of the viewer side and
+//! of the workers. Data is generated once, deterministically, under the target directory.
+//! `HDFSCOPE_BENCH_SAMPLES` shrinks the waveform for a quick run. Prints numbers; asserts
+//! nothing (targets are judged from the ratios).
+#![allow(unsafe_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use hdfscope::loader::{LineSource, Loader, LoaderConfig, Outcome, Request, Response, WorkerKind};
+use hdfscope::model::Line;
+
+const CHUNK: usize = 65_536;
+const FRAMES: usize = 200;
+const SIDE: usize = 1024;
+
+unsafe extern "C" {
+    fn H5DSset_scale(dsid: i64, dimname: *const std::ffi::c_char) -> i32;
+    fn H5DSattach_scale(did: i64, dsid: i64, idx: u32) -> i32;
+}
+
+fn main() -> anyhow::Result<()> {
+    let samples: usize = std::env::var("HDFSCOPE_BENCH_SAMPLES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(200_000_000);
+    let dir = data_dir();
+    std::fs::create_dir_all(&dir)?;
+    let wave = dir.join(format!("waveform-{samples}.h5"));
+    let stack = dir.join("stack-200x1024x1024.h5");
+    if !wave.exists() {
+        eprintln!("writing {} (once) ...", wave.display());
+        write_waveform(&wave, samples)?;
+    }
+    if !stack.exists() {
+        eprintln!("writing {} (once) ...", stack.display());
+        write_stack(&stack)?;
+    }
+    let python = find_h5py();
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    println!("hdfscope loader benchmark: {cores} cores");
+    match &python {
+        Some((py, version)) => println!("peer: {} ({version})", py.display()),
+        None => println!("peer: h5py not found (set HDFSCOPE_BENCH_PYTHON); calibration only"),
+    }
+
+    let stored = std::fs::metadata(&wave)?.len();
+    println!(
+        "\nwaveform: {samples} float32 samples ({} MB), chunks of {CHUNK}, shuffle + gzip 1, \
+         {} MB on disk, with a float64 time scale",
+        samples * 4 / 1_000_000,
+        stored / 1_000_000
+    );
+    let source = LineSource {
+        file: 1,
+        path: "/signal".into(),
+        line: Line::whole_1d(),
+        len: samples as u64,
+        chunk: Some(CHUNK as u64),
+        outside: false,
+    };
+    // The page cache holds the file either way after the first run; read it once so both
+    // sides start warm.
+    warm(&wave)?;
+    let peer = python
+        .as_ref()
+        .map(|(py, _)| h5py_seconds(py, &wave, "f['signal'][:]"))
+        .transpose()?;
+    let mut best = f64::MAX;
+    for workers in [1, cores.clamp(1, 4)] {
+        let r = overview(&wave, &source, workers)?;
+        println!(
+            "  {workers} data worker(s): first drawn overview {:.3} s, sketch of the whole \
+             range ({} windows spread) {:.3} s, complete pyramid {:.3} s ({:.0} MB/s of \
+             samples)",
+            r.first,
+            r.sketch_windows,
+            r.sketch,
+            r.complete,
+            samples as f64 * 4.0 / r.complete / 1e6
+        );
+        println!(
+            "    peak memory: viewer side {} MB, largest worker {} MB",
+            r.viewer_peak_kib / 1024,
+            r.worker_peak_kib / 1024
+        );
+        best = best.min(r.complete);
+    }
+    if let Some(p) = peer {
+        println!(
+            "  h5py full read {p:.3} s; ratio h5py time / hdfscope complete pyramid = {:.2} \
+             (above 1: hdfscope is faster)",
+            p / best
+        );
+    }
+
+    println!("\nstack: {FRAMES} x {SIDE} x {SIDE} uint16, one gzip-1 chunk per frame");
+    let trace = LineSource {
+        file: 1,
+        path: "/stack".into(),
+        line: Line {
+            axis: 0,
+            at: vec![0, 512, 512],
+        },
+        len: FRAMES as u64,
+        chunk: Some(1),
+        outside: false,
+    };
+    let t = samples_seconds(&stack, &trace)?;
+    println!("  pixel trace through all frames (decodes every frame): {t:.3} s");
+    if let Some((py, _)) = &python {
+        let p = h5py_seconds(py, &stack, "f['stack'][:, 512, 512]")?;
+        println!(
+            "  h5py same trace {p:.3} s; ratio h5py / hdfscope = {:.2}",
+            p / t
+        );
+    }
+    Ok(())
+}
+
+fn data_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"))
+        .join("bench-data")
+}
+
+/// Writes `/signal` (float32: two sines and deterministic noise, one spike) and `/time`
+/// (float64 seconds, attached as its dimension scale) in blocks, never all in memory.
+fn write_waveform(path: &Path, n: usize) -> anyhow::Result<()> {
+    let tmp = path.with_extension("partial");
+    let f = hdf5::File::create(&tmp)?;
+    let signal = f
+        .new_dataset::<f32>()
+        .shape(n)
+        .chunk(CHUNK.min(n))
+        .shuffle()
+        .deflate(1)
+        .create("signal")?;
+    let time = f
+        .new_dataset::<f64>()
+        .shape(n)
+        .chunk(CHUNK.min(n))
+        .shuffle()
+        .deflate(1)
+        .create("time")?;
+    let block = CHUNK * 64;
+    let mut noise = 0x2545_f491_4f6c_dd1du64;
+    for start in (0..n).step_by(block) {
+        let end = (start + block).min(n);
+        let s: Vec<f32> = (start..end)
+            .map(|i| {
+                noise ^= noise << 13;
+                noise ^= noise >> 7;
+                noise ^= noise << 17;
+                let t = i as f64 * 1e-6;
+                let v = (t * 50.0 * std::f64::consts::TAU).sin()
+                    + 0.3 * (t * 1234.0 * std::f64::consts::TAU).sin()
+                    + ((noise >> 40) as f64 / (1u64 << 24) as f64 - 0.5) * 0.1;
+                if i == n / 3 { 25.0 } else { v as f32 }
+            })
+            .collect();
+        signal.write_slice(&s, start..end)?;
+        let t: Vec<f64> = (start..end).map(|i| i as f64 * 1e-6).collect();
+        time.write_slice(&t, start..end)?;
+    }
+    let name = std::ffi::CString::new("time")?;
+    // SAFETY: both ids are open datasets of this file; the name is NUL-terminated.
+    let rc = hdf5::sync::sync(|| unsafe {
+        H5DSset_scale(time.id(), name.as_ptr()).min(H5DSattach_scale(signal.id(), time.id(), 0))
+    });
+    anyhow::ensure!(rc >= 0, "attaching the time scale failed");
+    drop((signal, time, f));
+    std::fs::rename(tmp, path)?;
+    Ok(())
+}
+
+/// Writes `/stack`: frames of a moving spot over a ramp, one gzip-1 chunk per frame.
+fn write_stack(path: &Path) -> anyhow::Result<()> {
+    let tmp = path.with_extension("partial");
+    let f = hdf5::File::create(&tmp)?;
+    let ds = f
+        .new_dataset::<u16>()
+        .shape((FRAMES, SIDE, SIDE))
+        .chunk((1, SIDE, SIDE))
+        .deflate(1)
+        .create("stack")?;
+    for k in 0..FRAMES {
+        let frame = ndarray::Array3::from_shape_fn((1, SIDE, SIDE), |(_, y, x)| {
+            let (cx, cy) = (200.0 + 3.0 * k as f64, 512.0);
+            let r2 = (x as f64 - cx).powi(2) + (y as f64 - cy).powi(2);
+            (1000.0 + 30.0 * (x as f64 / 64.0) + 40_000.0 * (-r2 / 800.0).exp()) as u16
+        });
+        ds.write_slice(&frame, (k..k + 1, .., ..))?;
+    }
+    drop((ds, f));
+    std::fs::rename(tmp, path)?;
+    Ok(())
+}
+
+fn warm(path: &Path) -> std::io::Result<()> {
+    let mut f = std::fs::File::open(path)?;
+    std::io::copy(&mut f, &mut std::io::sink()).map(drop)
+}
+
+struct OverviewRun {
+    first: f64,
+    sketch: f64,
+    sketch_windows: u64,
+    complete: f64,
+    viewer_peak_kib: u64,
+    worker_peak_kib: u64,
+}
+
+/// The loader and the answers drained but not looked at yet.
+struct Client {
+    loader: Loader,
+    queue: std::collections::VecDeque<Response>,
+}
+
+impl Client {
+    fn send(&mut self, r: Request) {
+        self.loader.send(r);
+    }
+}
+
+fn loader(workers: usize) -> anyhow::Result<Client> {
+    let mut config = LoaderConfig::new(WorkerKind::Process(env!("CARGO_BIN_EXE_hdfscope").into()));
+    config.data_workers = workers;
+    Ok(Client {
+        loader: Loader::spawn(config, Box::new(|| {}))?,
+        queue: Default::default(),
+    })
+}
+
+fn open(l: &mut Client, path: &Path) -> anyhow::Result<()> {
+    l.send(Request::Open {
+        file: 1,
+        path: path.to_owned(),
+    });
+    let r = next(l)?;
+    match r {
+        Response::Opened { result: Ok(_), .. } => Ok(()),
+        other => anyhow::bail!("open failed: {other:?}"),
+    }
+}
+
+fn next(l: &mut Client) -> anyhow::Result<Response> {
+    let deadline = Instant::now() + Duration::from_secs(600);
+    loop {
+        if l.queue.is_empty() {
+            l.queue.extend(l.loader.drain(Duration::from_millis(1)));
+        }
+        if let Some(r) = l.queue.pop_front() {
+            return Ok(r);
+        }
+        anyhow::ensure!(Instant::now() < deadline, "no answer from the loader");
+        std::thread::sleep(Duration::from_micros(200));
+    }
+}
+
+fn overview(path: &Path, source: &LineSource, workers: usize) -> anyhow::Result<OverviewRun> {
+    let mut l = loader(workers)?;
+    open(&mut l, path)?;
+    let t = Instant::now();
+    l.send(Request::Overview {
+        req: 1,
+        view: "bench",
+        source: source.clone(),
+    });
+    let (mut first, mut sketch) = (None, None);
+    let mut sketch_windows = 0;
+    loop {
+        match next(&mut l)? {
+            Response::Progress {
+                lod, done, total, ..
+            } => {
+                sketch_windows = total.min(16);
+                // "Drawn" means the plot's query gives points for the whole range.
+                let drawable = lod
+                    .read()
+                    .ok()
+                    .and_then(|l| l.envelope(0.0, source.len as f64, 1920))
+                    .is_some_and(|s| !s.is_empty());
+                if first.is_none() && drawable {
+                    first = Some(t.elapsed().as_secs_f64());
+                }
+                if sketch.is_none() && done >= sketch_windows && drawable {
+                    sketch = Some(t.elapsed().as_secs_f64());
+                }
+            }
+            Response::Data {
+                outcome: Outcome::Overview(_),
+                ..
+            } => break,
+            other => anyhow::bail!("overview failed: {other:?}"),
+        }
+    }
+    let complete = t.elapsed().as_secs_f64();
+    let worker_peak_kib = children_peak_kib();
+    Ok(OverviewRun {
+        first: first.unwrap_or(complete),
+        sketch: sketch.unwrap_or(complete),
+        sketch_windows,
+        complete,
+        viewer_peak_kib: peak_kib("self"),
+        worker_peak_kib,
+    })
+}
+
+fn samples_seconds(path: &Path, source: &LineSource) -> anyhow::Result<f64> {
+    let mut l = loader(1)?;
+    open(&mut l, path)?;
+    let t = Instant::now();
+    l.send(Request::Samples {
+        req: 1,
+        view: "bench",
+        source: source.clone(),
+        start: 0,
+        count: source.len,
+    });
+    match next(&mut l)? {
+        Response::Data {
+            outcome: Outcome::Samples { values, .. },
+            ..
+        } if values.len() as u64 == source.len => Ok(t.elapsed().as_secs_f64()),
+        other => anyhow::bail!("samples failed: {other:?}"),
+    }
+}
+
+/// The peak resident memory (VmHWM) of a process, in KiB.
+fn peak_kib(pid: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// The largest peak resident memory among this process's children (the workers).
+fn children_peak_kib() -> u64 {
+    let me = std::process::id().to_string();
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return 0;
+    };
+    dir.filter_map(Result::ok)
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
+                // Fields after the ")" that ends the command name: state, ppid, ...
+                s.rsplit_once(')')
+                    .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+                    == Some(me.as_str())
+            })
+        })
+        .map(|pid| peak_kib(&pid))
+        .max()
+        .unwrap_or(0)
+}
+
+/// A Python with h5py: `HDFSCOPE_BENCH_PYTHON`, `python3`, or the build venv's.
+fn find_h5py() -> Option<(PathBuf, String)> {
+    let mut candidates: Vec<PathBuf> = std::env::var_os("HDFSCOPE_BENCH_PYTHON")
+        .map(PathBuf::from)
+        .into_iter()
+        .collect();
+    candidates.push("python3".into());
+    if let Some(home) = std::env::var_os("HOME") {
+        candidates.push(PathBuf::from(home).join(".cache/hdfscope-venv/bin/python"));
+    }
+    candidates.into_iter().find_map(|py| {
+        let out = Command::new(&py)
+            .args([
+                "-c",
+                "import h5py; print(f'h5py {h5py.__version__}, HDF5 {h5py.version.hdf5_version}')",
+            ])
+            .output()
+            .ok()?;
+        out.status
+            .success()
+            .then(|| (py, String::from_utf8_lossy(&out.stdout).trim().to_owned()))
+    })
+}
+
+/// Seconds h5py takes to evaluate `expr` on the open file `f` (best of two).
+fn h5py_seconds(py: &Path, file: &Path, expr: &str) -> anyhow::Result<f64> {
+    let script = format!(
+        "import h5py, time, sys\nf = h5py.File(sys.argv[1], 'r')\nbest = 1e9\n\
+         for _ in range(2):\n    t = time.perf_counter()\n    a = {expr}\n    \
+         best = min(best, time.perf_counter() - t)\nprint(best)"
+    );
+    let out = Command::new(py).arg("-c").arg(script).arg(file).output()?;
+    anyhow::ensure!(
+        out.status.success(),
+        "h5py failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Ok(String::from_utf8_lossy(&out.stdout).trim().parse()?)
+}
