@@ -9,6 +9,9 @@
 //! nothing (targets are judged from the ratios).
 #![allow(unsafe_code)]
 
+#[path = "../tests/common/procs.rs"]
+mod procs;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -348,21 +351,9 @@ fn peak_kib(pid: &str) -> u64 {
 
 /// The largest peak resident memory among this process's children (the workers).
 fn children_peak_kib() -> u64 {
-    let me = std::process::id().to_string();
-    let Ok(dir) = std::fs::read_dir("/proc") else {
-        return 0;
-    };
-    dir.filter_map(Result::ok)
-        .filter_map(|e| e.file_name().into_string().ok())
-        .filter(|pid| {
-            std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
-                // Fields after the ")" that ends the command name: state, ppid, ...
-                s.rsplit_once(')')
-                    .and_then(|(_, rest)| rest.split_whitespace().nth(1))
-                    == Some(me.as_str())
-            })
-        })
-        .map(|pid| peak_kib(&pid))
+    procs::children()
+        .iter()
+        .map(|pid| peak_kib(pid))
         .max()
         .unwrap_or(0)
 }

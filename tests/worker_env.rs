@@ -1,7 +1,11 @@
 //! The reader worker runs without the `HDF5_*` variables that load plugins, swap drivers
 //! or redirect external files, whatever the viewer was started with (reliability T6).
-//! Its own file: it changes this process's environment, so it must be the only test here.
+//! Also checks the worker's memory limit. Its own file: it changes this process's
+//! environment, so it must be the only test here.
 #![allow(unsafe_code)]
+
+#[path = "common/procs.rs"]
+mod procs;
 
 use std::time::{Duration, Instant};
 
@@ -20,7 +24,9 @@ fn hostile_hdf5_variables_never_reach_the_worker() {
         unsafe { std::env::set_var(k, v) };
     }
     let workers = WorkerKind::Process(env!("CARGO_BIN_EXE_hdfscope").into());
-    let mut l = Loader::spawn(LoaderConfig::new(workers), Box::new(|| {})).unwrap();
+    let mut config = LoaderConfig::new(workers);
+    config.memory_limit = Some(1 << 30);
+    let mut l = Loader::spawn(config, Box::new(|| {})).unwrap();
     l.send(Request::Probe {
         req: 1,
         probe: Probe::Environment,
@@ -42,4 +48,20 @@ fn hostile_hdf5_variables_never_reach_the_worker() {
         [("HDF5_PLUGIN_PRELOAD".to_owned(), "::".to_owned())],
         "only the variable that turns plugin loading off"
     );
+    // And it runs under the memory limit it was given.
+    assert_eq!(children_address_limits(), ["1073741824"]);
+}
+
+/// The `Max address space` soft limit of each child process of this test, in bytes.
+fn children_address_limits() -> Vec<String> {
+    procs::children()
+        .into_iter()
+        .filter_map(|pid| {
+            let limits = std::fs::read_to_string(format!("/proc/{pid}/limits")).ok()?;
+            let line = limits
+                .lines()
+                .find(|l| l.starts_with("Max address space"))?;
+            line.split_whitespace().nth(3).map(str::to_owned)
+        })
+        .collect()
 }

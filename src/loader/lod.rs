@@ -3,14 +3,15 @@
 //!
 //! Level 0 keeps the min and max of every `base` samples; each level above merges
 //! [`FANOUT`] buckets, up to a handful of buckets for the whole line. A view of any x-range
-//! is answered from the finest level that gives at most ~2 buckets per pixel column (every
-//! spike survives: a bucket's extremes are real samples); closer than one bucket per
-//! column, the caller reads raw samples instead. Pure computation: no I/O, no egui.
+//! is answered from the finest level with at most one bucket per pixel column, drawn as its
+//! min and max (every spike survives: a bucket's extremes are real samples); closer than one
+//! base bucket per column, the caller reads raw samples instead. Pure computation: no I/O, no egui.
 
 use super::protocol::{Stats, WindowSummary};
 
-/// Buckets merged per level.
-pub const FANOUT: u64 = 4;
+/// Buckets merged per level. Two keeps every view between one and two points per column
+/// (the levels above the base cost as much memory as the base).
+pub const FANOUT: u64 = 2;
 /// The smallest base bucket, in samples.
 const MIN_BASE: u64 = 64;
 /// Level 0 has at most this many buckets (16 MiB), whatever the length.
@@ -146,7 +147,7 @@ impl Lod {
     }
 
     /// What to draw for samples `x0..x1` on `columns` pixel columns: two points (min and max)
-    /// per bucket of the finest level with at most two buckets per column. `None` when even
+    /// per bucket of the finest level with at most one bucket per column. `None` when even
     /// level 0 has fewer buckets than columns: then raw samples show more.
     pub fn envelope(&self, x0: f64, x1: f64, columns: usize) -> Option<Segments> {
         let x0 = x0.max(0.0);
@@ -158,7 +159,7 @@ impl Lod {
         let level = self
             .levels
             .iter()
-            .find(|l| (x1 - x0) / l.bucket as f64 <= 2.0 * columns)
+            .find(|l| (x1 - x0) / l.bucket as f64 <= columns)
             .or(self.levels.last())?;
         let b = level.bucket as f64;
         let first = (x0 / b).floor() as usize;
@@ -285,7 +286,7 @@ mod tests {
             let seg = lod.envelope(x0, x1, cols).unwrap();
             let pts: Vec<[f64; 2]> = seg.concat();
             assert!(
-                pts.len() <= 4 * cols + 4,
+                pts.len() <= 2 * cols + 4,
                 "{} points for {cols} columns",
                 pts.len()
             );
@@ -349,7 +350,7 @@ mod tests {
     #[test]
     fn a_billion_samples_cost_a_few_megabytes() {
         let lod = Lod::new(1_000_000_000);
-        assert!(lod.bytes() < 24 << 20, "{} bytes", lod.bytes());
+        assert!(lod.bytes() < 40 << 20, "{} bytes", lod.bytes());
         assert!(lod.base() >= 512);
     }
 }
