@@ -218,6 +218,18 @@ impl H5File {
         Ok(info)
     }
 
+    /// Opens the object at `path`, refusing anything but a dataset.
+    fn open_dataset(&self, path: &str) -> Result<Hid, ReadError> {
+        let obj = object::open_object(self.hid.id(), path)?;
+        if object::basic(obj.id(), path)?.kind != ObjectKind::Dataset {
+            return Err(ReadError::Unsupported {
+                path: path.to_owned(),
+                what: "is not a dataset; only datasets have values to read".to_owned(),
+            });
+        }
+        Ok(obj)
+    }
+
     /// Reads the selection `slice` of the dataset at `path`, refusing selections whose
     /// decoded size exceeds `cap_bytes`.
     pub fn read(
@@ -227,13 +239,7 @@ impl H5File {
         cap_bytes: u64,
     ) -> Result<Values, ReadError> {
         let path = normalize_path(path);
-        let obj = object::open_object(self.hid.id(), &path)?;
-        if object::basic(obj.id(), &path)?.kind != ObjectKind::Dataset {
-            return Err(ReadError::Unsupported {
-                path,
-                what: "is not a dataset; only datasets have values to read".to_owned(),
-            });
-        }
+        let obj = self.open_dataset(&path)?;
         read_dataset(obj.id(), &path, slice, cap_bytes, &self.name)
     }
 
@@ -249,13 +255,7 @@ impl H5File {
         outside: bool,
     ) -> Result<Vec<f64>, ReadError> {
         let path = normalize_path(path);
-        let obj = object::open_object(self.hid.id(), &path)?;
-        if object::basic(obj.id(), &path)?.kind != ObjectKind::Dataset {
-            return Err(ReadError::Unsupported {
-                path,
-                what: "is not a dataset; only datasets have values to read".to_owned(),
-            });
-        }
+        let obj = self.open_dataset(&path)?;
         let (mapped, space, shape) = dataset_type_and_space(obj.id(), &path)?;
         if !matches!(mapped.dtype, DType::Integer { .. } | DType::Float { .. }) {
             return Err(ReadError::Unsupported {

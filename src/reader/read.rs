@@ -129,23 +129,7 @@ pub(crate) fn read_hyperslab(
         })
     } else {
         read_elements(mapped, n as usize, file_name, |mem_type, buf| {
-            // SAFETY: start/stride/count have the dataset's rank and lie inside its extent
-            // (resolved against its dims); the memory space matches the buffer.
-            call(|| unsafe {
-                H5Sselect_hyperslab(
-                    space.id(),
-                    H5S_seloper_t::H5S_SELECT_SET,
-                    sel.start.as_ptr(),
-                    sel.stride.as_ptr(),
-                    sel.count.as_ptr(),
-                    std::ptr::null(),
-                )
-            })?;
-            let rank = sel.count.len() as i32;
-            // SAFETY: `count` has `rank` entries.
-            let mem_space = Hid::from_call(|| unsafe {
-                H5Screate_simple(rank, sel.count.as_ptr(), std::ptr::null())
-            })?;
+            let mem_space = select(space, sel, &sel.count)?;
             // SAFETY: `buf` holds `n` elements of `mem_type`, the size of `mem_space`.
             call(|| unsafe {
                 H5Dread(dset, mem_type, mem_space.id(), space.id(), H5P_DEFAULT, buf)
@@ -158,6 +142,26 @@ pub(crate) fn read_hyperslab(
         path: path.to_owned(),
         what: format!("result shape mismatch: {e}"),
     })
+}
+
+/// Selects `sel` in the file space `space` and returns a memory space of shape `mem_dims`
+/// (which must hold as many elements as the selection).
+fn select(space: &Hid, sel: &Hyperslab, mem_dims: &[u64]) -> Result<Hid, hdf5::Error> {
+    // SAFETY: start/stride/count have the dataset's rank and lie inside its extent (resolved
+    // or checked against its dims).
+    call(|| unsafe {
+        H5Sselect_hyperslab(
+            space.id(),
+            H5S_seloper_t::H5S_SELECT_SET,
+            sel.start.as_ptr(),
+            sel.stride.as_ptr(),
+            sel.count.as_ptr(),
+            std::ptr::null(),
+        )
+    })?;
+    let rank = mem_dims.len() as i32;
+    // SAFETY: `mem_dims` has `rank` entries.
+    Hid::from_call(|| unsafe { H5Screate_simple(rank, mem_dims.as_ptr(), std::ptr::null()) })
 }
 
 /// Reads a one-axis selection of a numeric dataset as `f64`, converted by libhdf5.
@@ -178,23 +182,7 @@ pub(crate) fn read_f64(
     if len == 0 {
         return Ok(out);
     }
-    // SAFETY: start/stride/count have the dataset's rank and were checked against its dims.
-    call(|| unsafe {
-        H5Sselect_hyperslab(
-            space.id(),
-            H5S_seloper_t::H5S_SELECT_SET,
-            sel.start.as_ptr(),
-            sel.stride.as_ptr(),
-            sel.count.as_ptr(),
-            std::ptr::null(),
-        )
-    })
-    .map_err(ReadError::at("selecting", path))?;
-    let dims = [n];
-    // SAFETY: a one-dimensional memory space of `n` elements.
-    let mem_space =
-        Hid::from_call(|| unsafe { H5Screate_simple(1, dims.as_ptr(), std::ptr::null()) })
-            .map_err(ReadError::at("reading", path))?;
+    let mem_space = select(space, sel, &[n]).map_err(ReadError::at("selecting", path))?;
     // SAFETY: `out` holds `n` doubles, the size of `mem_space`; libhdf5 converts the file's
     // integer or float type into native doubles.
     call(|| unsafe {
