@@ -254,9 +254,13 @@ impl Response {
         }
     }
 
-    /// Whether this is the one final answer to a request (not a stream update).
+    /// Whether this answers a request counted as pending (not a stream update, nor the
+    /// background change poll).
     fn is_final(&self) -> bool {
-        !matches!(self, Self::Indexed { .. } | Self::Progress { .. })
+        !matches!(
+            self,
+            Self::Indexed { .. } | Self::Progress { .. } | Self::Stat { .. }
+        )
     }
 }
 
@@ -353,7 +357,8 @@ impl Loader {
     }
 }
 
-/// Whether a request gets exactly one final answer (and so counts as pending until then).
+/// Whether a request counts as pending until its final answer. The change poll (`Stat`)
+/// does not: it runs every few seconds in the background and must not make the UI look busy.
 fn expects_response(r: &Request) -> bool {
     !matches!(
         r,
@@ -361,6 +366,7 @@ fn expects_response(r: &Request) -> bool {
             | Request::Index { .. }
             | Request::Cancel { .. }
             | Request::SetCacheLimit { .. }
+            | Request::Stat { .. }
     )
 }
 
