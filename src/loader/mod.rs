@@ -825,9 +825,7 @@ impl Dispatcher {
         if let Some(job) = self.slots[slot].control.pop_front() {
             return Some((job, Origin::Control));
         }
-        if slot == 0 {
-            return self.next_meta_job();
-        }
+        // Probes stand for any job: whichever worker is free first takes them.
         if let Some((req, probe)) = self.probes.pop_front() {
             let job = match probe {
                 Probe::Fault(f) => Job::Fault(f),
@@ -835,8 +833,14 @@ impl Dispatcher {
             };
             return Some((job, Origin::Probe(req)));
         }
+        if slot == 0 {
+            return self.next_meta_job().or_else(|| self.next_index_page());
+        }
+        // A data worker with nothing to read takes metadata jobs too, so a metadata worker
+        // stuck on a hostile file does not hold up every other file until the watchdog.
         self.next_sample_window()
             .or_else(|| self.next_overview_window())
+            .or_else(|| self.next_meta_job())
     }
 
     fn next_meta_job(&mut self) -> Option<(Job, Origin)> {
@@ -849,7 +853,12 @@ impl Dispatcher {
                 _ => return Some((job, origin)),
             }
         }
-        // Index steps only when nothing else waits. Each job gets one page, then rotates.
+        None
+    }
+
+    /// The next search-index page: only for the metadata worker, only when nothing else
+    /// waits. Each index job gets one page, then rotates.
+    fn next_index_page(&mut self) -> Option<(Job, Origin)> {
         while let Some((file, job)) = self.indexes.pop_front() {
             let root = self.files.get(&file).and_then(|f| f.root);
             let (Some(root), Some(f)) = (root, self.file_ref(file)) else {
@@ -1341,29 +1350,29 @@ mod tests {
             path: "/waveforms/signal".into(),
         });
         let got = settle(&mut l);
-        assert!(matches!(
-            got[0],
+        assert!(got.iter().any(|r| matches!(
+            r,
             Response::Opened {
                 file: 1,
                 result: Ok(_)
             }
-        ));
-        let Response::Listed {
+        )));
+        let Some(Response::Listed {
             result: Ok(page), ..
-        } = &got[1]
+        }) = got.iter().find(|r| matches!(r, Response::Listed { .. }))
         else {
-            panic!("{:?}", got[1])
+            panic!("{got:?}")
         };
         let names: Vec<&str> = page.children.iter().map(|c| c.link.name.as_str()).collect();
         assert!(
             names.contains(&"waveforms") && names.contains(&"images"),
             "{names:?}"
         );
-        let Response::Info {
+        let Some(Response::Info {
             result: Ok(info), ..
-        } = &got[2]
+        }) = got.iter().find(|r| matches!(r, Response::Info { .. }))
         else {
-            panic!("{:?}", got[2])
+            panic!("{got:?}")
         };
         assert_eq!(info.dataset.as_ref().unwrap().shape.dims(), [100_000]);
     }
@@ -1386,16 +1395,22 @@ mod tests {
             file: 8,
             path: "/nope".into(),
         });
+        // Metadata answers may come from different workers, so in any order.
         let got = settle(&mut l);
-        let Response::Opened { result: Err(e), .. } = &got[0] else {
-            panic!("{:?}", got[0])
+        let Some(Response::Opened { result: Err(e), .. }) = got
+            .iter()
+            .find(|r| matches!(r, Response::Opened { file: 7, .. }))
+        else {
+            panic!("{got:?}")
         };
         assert!(
             e.contains("notes.h5") && e.contains("not an HDF5 file"),
             "{e}"
         );
-        let Response::Info { result: Err(e), .. } = &got[2] else {
-            panic!("{:?}", got[2])
+        let Some(Response::Info { result: Err(e), .. }) =
+            got.iter().find(|r| matches!(r, Response::Info { .. }))
+        else {
+            panic!("{got:?}")
         };
         assert!(e.contains("demo.h5") && e.contains("/nope"), "{e}");
     }
@@ -1563,6 +1578,40 @@ mod tests {
             source: signal(1),
         });
         assert!(matches!(outcome(&settle(&mut l), 2), Outcome::Overview(_)));
+    }
+
+    #[test]
+    fn a_stuck_metadata_worker_does_not_hold_up_the_tree() {
+        let mut l = spawn();
+        open_demo(&mut l);
+        // The metadata worker (free first) takes the probe and hangs.
+        l.send(Request::Probe {
+            req: 1,
+            probe: Probe::Fault(Fault::Hang),
+        });
+        l.send(Request::Info {
+            file: 1,
+            path: "/waveforms/signal".into(),
+        });
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let info = loop {
+            assert!(
+                Instant::now() < deadline,
+                "info waited for the stuck worker"
+            );
+            if let Some(r) = l
+                .drain(Duration::from_millis(5))
+                .into_iter()
+                .find(|r| matches!(r, Response::Info { .. }))
+            {
+                break r;
+            }
+        };
+        assert!(
+            matches!(info, Response::Info { result: Ok(_), .. }),
+            "{info:?}"
+        );
+        l.send(Request::Cancel { req: 1 });
     }
 
     #[test]
