@@ -295,6 +295,8 @@ fn a_selected_waveform_is_plotted_with_its_statistics() {
     )))]);
     // Computed by the reader workers from all 100000 samples.
     h.get_by_label("100000 samples · min -1.012427 · max 1.022445 · mean 0.000295");
+    // The x axis is the attached dimension scale: its NAME and units, its values as range.
+    h.get_by_label("x: time (s) from 0 to 9.9999 (/waveforms/time)");
 }
 
 /// A file whose 1-D dataset `/ext` keeps its values in `ext.raw` beside it (not created).

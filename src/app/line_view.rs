@@ -8,7 +8,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::loader::lod::{Segments, decimate};
+use crate::loader::lod::{AxisMap, Segments, decimate};
 use crate::loader::{LineSource, Loader, Outcome, ReqId, Request, SharedLod, Stats};
 
 /// Requests slower than this show a progress bar.
@@ -16,6 +16,33 @@ const SHOW_PROGRESS_AFTER: Duration = Duration::from_millis(100);
 /// Views whose data requests replace each other.
 const OVERVIEW_VIEW: &str = "line";
 const RAW_VIEW: &str = "line-raw";
+const X_VIEW: &str = "line-x";
+const X_RAW_VIEW: &str = "line-x-raw";
+
+/// The titles of a line's plot and where its x values come from.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Axes {
+    pub y_title: String,
+    /// The x values: a dimension scale or coordinate line as long as the data.
+    pub x: Option<XAxis>,
+    /// Why an x axis the file names is not used (shown to the user).
+    pub x_note: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct XAxis {
+    pub source: LineSource,
+    pub title: String,
+}
+
+/// An x axis being loaded or in use.
+struct XState {
+    axis: XAxis,
+    req: Option<ReqId>,
+    map: Option<AxisMap>,
+    raw: Option<Raw>,
+    raw_req: Option<(ReqId, u64, u64)>,
+}
 
 #[derive(Debug, PartialEq)]
 enum State {
@@ -51,13 +78,19 @@ pub struct LineView {
     /// The raw request in flight and the range it covers.
     raw_req: Option<(ReqId, u64, u64)>,
     drawn: Option<Drawn>,
+    y_title: String,
+    x: Option<XState>,
+    /// Why the file's x axis is not used.
+    x_note: Option<String>,
 }
 
 impl LineView {
-    /// Starts loading the overview of `source`, whose values may live in `outside_files`.
+    /// Starts loading the overview of `source` (whose values may live in `outside_files`)
+    /// and of its x axis.
     pub fn new(
         source: LineSource,
         outside_files: String,
+        axes: Axes,
         loader: &mut Loader,
         next_req: &mut ReqId,
     ) -> Self {
@@ -72,6 +105,15 @@ impl LineView {
             raw: None,
             raw_req: None,
             drawn: None,
+            y_title: axes.y_title,
+            x: axes.x.map(|axis| XState {
+                axis,
+                req: None,
+                map: None,
+                raw: None,
+                raw_req: None,
+            }),
+            x_note: axes.x_note,
         };
         v.load(loader, next_req);
         v
@@ -92,15 +134,29 @@ impl LineView {
             view: OVERVIEW_VIEW,
             source: self.source.clone(),
         });
+        if let Some(x) = self.x.as_mut().filter(|x| x.map.is_none()) {
+            let req = take(next_req);
+            x.req = Some(req);
+            loader.send(Request::Overview {
+                req,
+                view: X_VIEW,
+                source: x.axis.source.clone(),
+            });
+        }
     }
 
     /// Stops whatever this view is loading (it is being closed or replaced).
     pub fn cancel(&mut self, loader: &mut Loader) {
-        for req in self
-            .req
-            .take()
-            .into_iter()
-            .chain(self.raw_req.take().map(|r| r.0))
+        let x = self.x.as_mut();
+        let (x_req, x_raw) = x.map_or((None, None), |x| (x.req.take(), x.raw_req.take()));
+        for req in [
+            self.req.take(),
+            self.raw_req.take().map(|r| r.0),
+            x_req,
+            x_raw.map(|r| r.0),
+        ]
+        .into_iter()
+        .flatten()
         {
             loader.send(Request::Cancel { req });
         }
@@ -108,7 +164,12 @@ impl LineView {
 
     /// Whether `req` is one of this view's requests.
     pub fn owns(&self, req: ReqId) -> bool {
-        self.req == Some(req) || self.raw_req.is_some_and(|r| r.0 == req)
+        self.req == Some(req)
+            || self.raw_req.is_some_and(|r| r.0 == req)
+            || self
+                .x
+                .as_ref()
+                .is_some_and(|x| x.req == Some(req) || x.raw_req.is_some_and(|r| r.0 == req))
     }
 
     pub fn on_progress(&mut self, req: ReqId, lod: SharedLod, done: u64, total: u64) {
@@ -120,6 +181,11 @@ impl LineView {
     }
 
     pub fn on_data(&mut self, req: ReqId, outcome: Outcome) {
+        if let Some(x) = self.x.as_mut()
+            && (x.req == Some(req) || x.raw_req.is_some_and(|r| r.0 == req))
+        {
+            return self.on_x_data(req, outcome);
+        }
         if self.raw_req.is_some_and(|r| r.0 == req) {
             self.raw_req = None;
             match outcome {
@@ -148,6 +214,60 @@ impl LineView {
         };
     }
 
+    /// An answer about the x axis: its pyramid becomes the index-to-value map, or the axis
+    /// is dropped with a note saying why; raw values give exact x when zoomed in.
+    fn on_x_data(&mut self, req: ReqId, outcome: Outcome) {
+        let Some(x) = self.x.as_mut() else { return };
+        if x.raw_req.is_some_and(|r| r.0 == req) {
+            x.raw_req = None;
+            if let Outcome::Samples { start, values } = outcome {
+                x.raw = Some(Raw { start, values });
+                self.drawn = None;
+            }
+            return;
+        }
+        x.req = None;
+        let path = x.axis.source.path.clone();
+        let map = match outcome {
+            Outcome::Overview(lod) => match lod.read() {
+                Ok(l) => AxisMap::new(&l).map_err(|e| e.to_string()),
+                Err(_) => Err("it could not be read".to_owned()),
+            },
+            Outcome::Failed(e) => Err(e),
+            Outcome::Cancelled => return,
+            Outcome::Samples { .. } | Outcome::Environment(_) | Outcome::Done => return,
+        };
+        match map {
+            Ok(m) => {
+                x.map = Some(m);
+                self.drawn = None;
+            }
+            Err(e) => {
+                self.x_note = Some(format!("x axis {path} not used: {e}"));
+                self.x = None;
+            }
+        }
+    }
+
+    /// The x axis in use, once its values are known.
+    fn x_map(&self) -> Option<&AxisMap> {
+        self.x.as_ref().and_then(|x| x.map.as_ref())
+    }
+
+    /// The x value of a (fractional) sample index: exact from raw x values when the index
+    /// is a sample they cover, else from the axis map; the index itself without an axis.
+    fn x_of(&self, i: f64) -> f64 {
+        let Some(x) = &self.x else { return i };
+        if let Some(r) = &x.raw
+            && i.fract() == 0.0
+            && i >= r.start as f64
+            && let Some(&v) = r.values.get((i - r.start as f64) as usize)
+        {
+            return v;
+        }
+        x.map.as_ref().map_or(i, |m| m.value(i))
+    }
+
     pub fn ui(&mut self, ui: &mut egui::Ui, loader: &mut Loader, next_req: &mut ReqId) {
         self.status_row(ui, loader, next_req);
         // After a failure there is nothing trustworthy to draw, and fetching more would
@@ -156,6 +276,11 @@ impl LineView {
             return;
         }
         let fetch = self.state != State::Cancelled;
+        if self.x.is_some() && self.x_map().is_none() {
+            // The x axis decides the plot's units: wait for it (it streams like the data).
+            ui.spinner();
+            return;
+        }
         let columns = (ui.available_width() * ui.pixels_per_point()).max(1.0) as usize;
         let len = self.source.len as f64;
         let mut wanted_raw = None;
@@ -164,17 +289,31 @@ impl LineView {
         } else {
             self.source.path.clone()
         };
+        let x_title = self
+            .x
+            .as_ref()
+            .map_or_else(|| "sample index".to_owned(), |x| x.axis.title.clone());
+        let (first, last) = (self.x_of(0.0), self.x_of((len - 1.0).max(0.0)));
         egui_plot::Plot::new(("line", self.source.path.clone(), self.source.file))
-            .include_x(0.0)
-            .include_x(len)
-            .x_axis_label("sample index")
+            .include_x(first)
+            .include_x(last)
+            .x_axis_label(x_title)
+            .y_axis_label(self.y_title.clone())
             .show(ui, |p| {
                 let b = p.plot_bounds();
-                let (x0, x1) = (b.min()[0].max(0.0), b.max()[0].min(len));
-                let (segments, raw) = self.segments(x0, x1, columns);
+                // The visible x range as sample indices (an axis may run either way).
+                let (i0, i1) = match self.x_map() {
+                    Some(m) => {
+                        let (a, b) = (m.index(b.min()[0]), m.index(b.max()[0]));
+                        (a.min(b), a.max(b) + 1.0)
+                    }
+                    None => (b.min()[0], b.max()[0]),
+                };
+                let (segments, raw) = self.segments(i0.max(0.0), i1.min(len), columns);
                 wanted_raw = raw;
                 for s in segments {
-                    p.line(egui_plot::Line::new(name.clone(), s.clone()).allow_hover(true));
+                    let pts: Vec<[f64; 2]> = s.iter().map(|&[i, y]| [self.x_of(i), y]).collect();
+                    p.line(egui_plot::Line::new(name.clone(), pts).allow_hover(true));
                 }
             });
         if let Some((start, count)) = wanted_raw.filter(|_| fetch) {
@@ -228,6 +367,21 @@ impl LineView {
                 }
             }
         }
+        if let Some(x) = &self.x
+            && let Some(m) = &x.map
+        {
+            let last = (self.source.len as f64 - 1.0).max(0.0);
+            ui.weak(format!(
+                "x: {} from {} to {} ({})",
+                x.axis.title,
+                num(m.value(0.0)),
+                num(m.value(last)),
+                x.axis.source.path
+            ));
+        }
+        if let Some(note) = &self.x_note {
+            ui.weak(note);
+        }
     }
 
     /// Retry, and the permission to read other files when the values live there.
@@ -269,7 +423,7 @@ impl LineView {
 
     /// The points for samples `x0..x1` on `columns` columns, and the raw samples to fetch
     /// when the pyramid is too coarse and none cover the range.
-    fn segments(&mut self, x0: f64, x1: f64, columns: usize) -> (&Segments, Option<(u64, u64)>) {
+    fn segments(&mut self, x0: f64, x1: f64, columns: usize) -> (Segments, Option<(u64, u64)>) {
         let merged = self.progress.0;
         let key = (x0.to_bits(), x1.to_bits(), columns, merged);
         let mut raw_needed = None;
@@ -303,9 +457,10 @@ impl LineView {
                 self.drawn = Some(Drawn { key, segments });
             }
         }
-        static EMPTY: Segments = Vec::new();
         (
-            self.drawn.as_ref().map_or(&EMPTY, |d| &d.segments),
+            self.drawn
+                .as_ref()
+                .map_or_else(Vec::new, |d| d.segments.clone()),
             raw_needed,
         )
     }
@@ -316,6 +471,17 @@ impl LineView {
             .is_some_and(|(_, s, c)| s <= start && s + c >= start + count)
         {
             return;
+        }
+        if let Some(x) = self.x.as_mut() {
+            let req = take(next_req);
+            x.raw_req = Some((req, start, count));
+            loader.send(Request::Samples {
+                req,
+                view: X_RAW_VIEW,
+                source: x.axis.source.clone(),
+                start,
+                count,
+            });
         }
         let req = take(next_req);
         self.raw_req = Some((req, start, count));

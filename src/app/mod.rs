@@ -24,10 +24,10 @@ pub use settings::{Settings, Theme};
 
 use self::dialog::{DialogResult, OpenDialog};
 use self::inspector::InfoView;
-use self::line_view::LineView;
+use self::line_view::{Axes, LineView, XAxis};
 use self::search::Search;
 use crate::loader::{FileId, LineSource, Loader, LoaderConfig, ReqId, Request, Response};
-use crate::model::{DType, Layout, Line, ObjectId, ObjectInfo, ObjectKind, Shape};
+use crate::model::{DType, Dim, Layout, Line, ObjectId, ObjectInfo, ObjectKind, Shape};
 
 /// The id under which the window and its saved state are known to the desktop.
 pub const APP_ID: &str = "io.github.hdfscope.Hdfscope";
@@ -608,7 +608,10 @@ impl HdfscopeApp {
                     let outside = (view.info.dataset.as_ref())
                         .map(|d| d.layout.outside_files().join(", "))
                         .unwrap_or_default();
-                    (s, outside)
+                    let name = view.info.attr_text("long_name").unwrap_or(&s.path);
+                    let y_title = view.info.axis_title(name);
+                    let dim = view.info.dims.first().cloned().unwrap_or_default();
+                    (s, outside, y_title, dim)
                 }),
                 _ => None,
             });
@@ -618,7 +621,7 @@ impl HdfscopeApp {
             (s.file, &s.path, &s.line) == (w.file, &w.path, &w.line)
         };
         let unchanged = match (&self.line, &wanted) {
-            (Some(v), Some((w, _))) => same(v, w),
+            (Some(v), Some((w, ..))) => same(v, w),
             (None, None) => true,
             _ => false,
         };
@@ -628,8 +631,63 @@ impl HdfscopeApp {
         if let Some(mut old) = self.line.take() {
             old.cancel(&mut self.loader);
         }
-        self.line = wanted
-            .map(|(s, outside)| LineView::new(s, outside, &mut self.loader, &mut self.next_req));
+        let Some((source, outside, y_title, dim)) = wanted else {
+            return;
+        };
+        // Wait for the x axis's metadata (a few milliseconds) so the plot starts in its units.
+        let Some((x, x_note)) = self.x_axis(&source, &dim) else {
+            return;
+        };
+        let axes = Axes { y_title, x, x_note };
+        self.line = Some(LineView::new(
+            source,
+            outside,
+            axes,
+            &mut self.loader,
+            &mut self.next_req,
+        ));
+    }
+
+    /// The x axis of a line from the first dimension scale attached to its axis, or why
+    /// that scale cannot serve; `None` while the scale's metadata is still being read.
+    fn x_axis(&mut self, data: &LineSource, dim: &Dim) -> Option<(Option<XAxis>, Option<String>)> {
+        let Some(scale) = dim.scales.first() else {
+            return Some((None, None));
+        };
+        let key = Selection {
+            file: data.file,
+            path: scale.path.clone(),
+        };
+        let info = match self.infos.get(&key) {
+            None => {
+                self.infos.insert(key.clone(), InfoState::Loading);
+                self.loader.send(Request::Info {
+                    file: key.file,
+                    path: key.path,
+                });
+                return None;
+            }
+            Some(InfoState::Loading) => return None,
+            Some(InfoState::Failed(e)) => {
+                return Some((None, Some(format!("x axis {} not used: {e}", scale.path))));
+            }
+            Some(InfoState::Ready(v)) => &v.info,
+        };
+        let unusable = |why: String| Some((None, Some(format!("x axis {}: {why}", scale.path))));
+        let Some(source) = line_source(data.file, info) else {
+            return unusable("not used: it is not a 1-D numeric dataset".to_owned());
+        };
+        if source.len != data.len {
+            return unusable(format!(
+                "not used: it has {} values for {} samples",
+                source.len, data.len
+            ));
+        }
+        let name = (scale.name.as_deref())
+            .or(dim.label.as_deref())
+            .unwrap_or(&scale.path);
+        let title = info.axis_title(name);
+        Some((Some(XAxis { source, title }), None))
     }
 
     fn central(&mut self, ui: &mut egui::Ui) {

@@ -185,6 +185,112 @@ impl Lod {
     }
 }
 
+/// Maps sample index to axis value and back for a monotonic axis (a dimension scale or
+/// coordinate variable), from the axis's own complete pyramid: in each base bucket of a
+/// monotonic line the first and last samples are its extremes, so their exact values at
+/// their exact indices are known. Between those knots values are interpolated linearly;
+/// raw samples give exact values when zoomed in closer.
+#[derive(Debug)]
+pub struct AxisMap {
+    /// `(index, value)` knots, strictly ordered by index, monotonic in value.
+    knots: Vec<(f64, f64)>,
+    increasing: bool,
+}
+
+/// Why a line cannot serve as an axis.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum AxisError {
+    #[error("it has not been read completely")]
+    Incomplete,
+    #[error("its values are neither increasing nor decreasing")]
+    NotMonotonic,
+    #[error("it holds NaN or no values")]
+    NoValues,
+}
+
+impl AxisMap {
+    pub fn new(lod: &Lod) -> Result<Self, AxisError> {
+        if !lod.is_complete() {
+            return Err(AxisError::Incomplete);
+        }
+        let base = &lod.levels[0];
+        let b = base.bucket;
+        if lod.stats.nan > 0 || lod.stats.count == 0 {
+            return Err(AxisError::NoValues);
+        }
+        let (first, last) = (base.min.first(), base.max.last());
+        // The direction: compare the first bucket's extremes with the last bucket's.
+        let increasing = match (first, last, base.min.last(), base.max.first()) {
+            (Some(&lo0), Some(&hi_n), Some(&lo_n), Some(&hi0)) => lo0 <= lo_n && hi0 <= hi_n,
+            _ => return Err(AxisError::NoValues),
+        };
+        let mut knots = Vec::with_capacity(2 * base.min.len());
+        for (i, (&lo, &hi)) in base.min.iter().zip(&base.max).enumerate() {
+            let start = i as u64 * b;
+            let end = ((i as u64 + 1) * b).min(lod.len) - 1;
+            let (v0, v1) = if increasing { (lo, hi) } else { (hi, lo) };
+            knots.push((start as f64, v0));
+            if end > start {
+                knots.push((end as f64, v1));
+            }
+        }
+        let ordered = knots.windows(2).all(|w| {
+            if increasing {
+                w[0].1 <= w[1].1
+            } else {
+                w[0].1 >= w[1].1
+            }
+        });
+        if !ordered {
+            return Err(AxisError::NotMonotonic);
+        }
+        Ok(Self { knots, increasing })
+    }
+
+    /// The axis value at a (fractional) sample index.
+    pub fn value(&self, index: f64) -> f64 {
+        let k = self.knots.partition_point(|&(i, _)| i <= index);
+        interpolate(&self.knots, k, index, |(i, v)| (i, v))
+    }
+
+    /// The (fractional) sample index of an axis value.
+    pub fn index(&self, value: f64) -> f64 {
+        let k = self.knots.partition_point(|&(_, v)| {
+            if self.increasing {
+                v <= value
+            } else {
+                v >= value
+            }
+        });
+        interpolate(&self.knots, k, value, |(i, v)| (v, i))
+    }
+}
+
+/// Linear interpolation between knots `k-1` and `k` (clamped at the ends), with `pick`
+/// choosing which coordinate is the input and which the output.
+fn interpolate(
+    knots: &[(f64, f64)],
+    k: usize,
+    at: f64,
+    pick: impl Fn((f64, f64)) -> (f64, f64),
+) -> f64 {
+    let Some(&last) = knots.last() else {
+        return at;
+    };
+    if k == 0 {
+        return pick(knots[0]).1;
+    }
+    if k >= knots.len() {
+        return pick(last).1;
+    }
+    let (a_in, a_out) = pick(knots[k - 1]);
+    let (b_in, b_out) = pick(knots[k]);
+    if b_in == a_in {
+        return a_out;
+    }
+    a_out + (b_out - a_out) * (at - a_in) / (b_in - a_in)
+}
+
 /// What to draw for samples `x0..x1` from raw `samples` starting at index `start`: the
 /// samples themselves when there are at most two per column, else min and max per column.
 /// NaN breaks the line.
@@ -345,6 +451,42 @@ mod tests {
         let mut all = spread_order(1000);
         all.sort_unstable();
         assert_eq!(all, (0..1000).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn axis_maps_are_exact_at_knots_and_invert() {
+        // A non-uniform increasing axis (quadratic), in windows that straddle buckets.
+        let v: Vec<f64> = (0..100_000).map(|i| (i as f64 / 1000.0).powi(2)).collect();
+        let map = AxisMap::new(&build(&v, 1000)).unwrap();
+        for i in [0usize, 63, 64, 12_345, 99_999] {
+            let x = map.value(i as f64);
+            assert!(
+                (x - v[i]).abs() <= 1e-3 * v[i].max(1.0),
+                "{i}: {x} vs {}",
+                v[i]
+            );
+            assert!((map.index(v[i]) - i as f64).abs() < 1.0, "{i}");
+        }
+        // Out of range clamps to the ends.
+        assert_eq!(map.value(-5.0), 0.0);
+        assert_eq!(map.index(1e12), 99_999.0);
+
+        // Decreasing axes work the same way.
+        let down: Vec<f64> = (0..5000).map(|i| 100.0 - i as f64 * 0.5).collect();
+        let map = AxisMap::new(&build(&down, 300)).unwrap();
+        assert_eq!(map.value(10.0), 95.0);
+        assert!((map.index(50.0) - 100.0).abs() < 1e-9);
+
+        // Not monotonic, or not read yet: refused.
+        let wave: Vec<f64> = (0..5000).map(|i| (i as f64 * 0.01).sin()).collect();
+        assert_eq!(
+            AxisMap::new(&build(&wave, 300)).unwrap_err(),
+            AxisError::NotMonotonic
+        );
+        assert_eq!(
+            AxisMap::new(&Lod::new(10)).unwrap_err(),
+            AxisError::Incomplete
+        );
     }
 
     #[test]

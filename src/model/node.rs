@@ -251,6 +251,36 @@ pub struct ObjectInfo {
     pub child_count: Option<u64>,
 }
 
+impl ObjectInfo {
+    /// The text of a string attribute holding one string (scalar or a one-element array),
+    /// as conventions such as `units`, `long_name` and `NAME` store them.
+    pub fn attr_text(&self, name: &str) -> Option<&str> {
+        let attr = self.attrs.iter().find(|a| a.name == name)?;
+        let AttrValue::Loaded(values) = &attr.value else {
+            return None;
+        };
+        match values.iter().collect::<Vec<_>>()[..] {
+            [Value::Str(s)] => Some(s.trim_end_matches(['\0', ' '])),
+            _ => None,
+        }
+    }
+
+    /// The `units` (or `unit`) attribute, when not empty.
+    pub fn units(&self) -> Option<&str> {
+        self.attr_text("units")
+            .or_else(|| self.attr_text("unit"))
+            .filter(|u| !u.is_empty())
+    }
+
+    /// An axis title: `name` with the units in parentheses.
+    pub fn axis_title(&self, name: &str) -> String {
+        match self.units() {
+            Some(u) => format!("{name} ({u})"),
+            None => name.to_owned(),
+        }
+    }
+}
+
 /// A link together with whether it resolves.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LinkStatus {
