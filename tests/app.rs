@@ -375,3 +375,67 @@ fn a_read_stuck_in_the_reader_shows_progress_and_cancels() {
     settle(&mut h);
     assert_eq!(selected(&h), "/ext");
 }
+
+#[allow(unsafe_code)]
+mod scales {
+    unsafe extern "C" {
+        fn H5DSset_scale(dsid: i64, dimname: *const std::ffi::c_char) -> i32;
+        fn H5DSattach_scale(did: i64, dsid: i64, idx: u32) -> i32;
+    }
+
+    /// Makes `scale` a dimension scale named `name` and attaches it to axis 0 of `data`.
+    pub fn attach(data: &hdf5::Dataset, scale: &hdf5::Dataset, name: &str) {
+        let cname = std::ffi::CString::new(name).unwrap();
+        // SAFETY: both are open datasets of one file; the name is NUL-terminated.
+        let rc = hdf5::sync::sync(|| unsafe {
+            H5DSset_scale(scale.id(), cname.as_ptr()).min(H5DSattach_scale(
+                data.id(),
+                scale.id(),
+                0,
+            ))
+        });
+        assert!(rc >= 0, "attaching {name}");
+    }
+}
+
+/// Datasets whose x scales run backwards, wiggle, or are too short.
+fn write_scaled(dir: &Path) -> PathBuf {
+    let path = dir.join("scaled.h5");
+    let f = hdf5::File::create(&path).unwrap();
+    let ramp: Vec<f64> = (0..1000).map(f64::from).collect();
+    let make = |name: &str, values: &[f64]| {
+        let d = f.new_dataset::<f64>().shape(values.len()).create(name).unwrap();
+        d.write(values).unwrap();
+        d
+    };
+    let depth: Vec<f64> = (0..1000).map(|i| 100.0 - f64::from(i) * 0.1).collect();
+    let wiggle: Vec<f64> = (0..1000).map(|i| (f64::from(i) * 0.1).sin()).collect();
+    let (down, d) = (make("down", &ramp), make("depth", &depth));
+    d.new_attr::<hdf5::types::VarLenUnicode>()
+        .create("units")
+        .unwrap()
+        .write_scalar(&"m".parse::<hdf5::types::VarLenUnicode>().unwrap())
+        .unwrap();
+    scales::attach(&down, &d, "depth");
+    scales::attach(&make("wavy", &ramp), &make("wiggle", &wiggle), "wiggle");
+    scales::attach(&make("long", &ramp), &make("short", &ramp[..500]), "short");
+    path
+}
+
+#[test]
+fn scales_that_run_backwards_are_used_and_unusable_ones_say_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_scaled(dir.path());
+    let mut h = harness(vec![OpenRequest {
+        path,
+        select: Some("/down".into()),
+    }]);
+    h.get_by_label("x: depth (m) from 100 to 0.1 (/depth)");
+    h.get_by_label("wavy").click();
+    settle(&mut h);
+    h.get_by_label("x axis /wiggle not used: its values are neither increasing nor decreasing");
+    h.get_by_label("1000 samples · min 0 · max 999 · mean 499.5");
+    h.get_by_label("long").click();
+    settle(&mut h);
+    h.get_by_label("x axis /short: not used: it has 500 values for 1000 samples");
+}
