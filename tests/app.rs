@@ -404,7 +404,11 @@ fn write_scaled(dir: &Path) -> PathBuf {
     let f = hdf5::File::create(&path).unwrap();
     let ramp: Vec<f64> = (0..1000).map(f64::from).collect();
     let make = |name: &str, values: &[f64]| {
-        let d = f.new_dataset::<f64>().shape(values.len()).create(name).unwrap();
+        let d = f
+            .new_dataset::<f64>()
+            .shape(values.len())
+            .create(name)
+            .unwrap();
         d.write(values).unwrap();
         d
     };
@@ -438,4 +442,69 @@ fn scales_that_run_backwards_are_used_and_unusable_ones_say_why() {
     h.get_by_label("long").click();
     settle(&mut h);
     h.get_by_label("x axis /short: not used: it has 500 values for 1000 samples");
+}
+
+/// A NeXus file: `/` and `/entry` name their defaults; `/entry/data` is an NXdata with
+/// `signal` and `axes`; `/old/counts` uses the older `axes` attribute on the dataset.
+fn write_nexus(dir: &Path) -> PathBuf {
+    use hdf5::types::VarLenUnicode;
+    let path = dir.join("scan.nxs");
+    let f = hdf5::File::create(&path).unwrap();
+    let text = |obj: &hdf5::Location, name: &str, value: &str| {
+        obj.new_attr::<VarLenUnicode>()
+            .create(name)
+            .unwrap()
+            .write_scalar(&value.parse::<VarLenUnicode>().unwrap())
+            .unwrap();
+    };
+    let series = |g: &hdf5::Group, name: &str, values: Vec<f64>| {
+        let d = g
+            .new_dataset::<f64>()
+            .shape(values.len())
+            .create(name)
+            .unwrap();
+        d.write(&values).unwrap();
+        d
+    };
+    text(&f, "default", "entry");
+    let entry = f.create_group("entry").unwrap();
+    text(&entry, "NX_class", "NXentry");
+    text(&entry, "default", "data");
+    let data = entry.create_group("data").unwrap();
+    text(&data, "NX_class", "NXdata");
+    text(&data, "signal", "y");
+    text(&data, "axes", "x");
+    series(&data, "y", (0..50).map(|i| f64::from(i * i)).collect());
+    let x = series(
+        &data,
+        "x",
+        (0..50).map(|i| 10.0 + f64::from(i) * 0.5).collect(),
+    );
+    text(&x, "units", "mm");
+    let old = f.create_group("old").unwrap();
+    let counts = series(&old, "counts", (0..50).map(f64::from).collect());
+    text(&counts, "axes", "angle");
+    let angle = series(&old, "angle", (0..50).map(|i| f64::from(i) * 2.0).collect());
+    text(&angle, "units", "deg");
+    path
+}
+
+#[test]
+fn nexus_files_show_their_default_plot_against_their_axes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_nexus(dir.path());
+    // Selecting the file's root follows `default` to the NXdata and plots its signal.
+    let mut h = harness(vec![OpenRequest {
+        path,
+        select: Some("/".into()),
+    }]);
+    h.get_by_label("Plot of /entry/data/y");
+    h.get_by_label("x: x (mm) from 10 to 34.5 (/entry/data/x)");
+    h.get_by_label("50 samples · min 0 · max 2401 · mean 808.5");
+    // The older style: `axes` on the dataset names its x.
+    h.get_by_label("expand old").click();
+    settle(&mut h);
+    h.get_by_label("counts").click();
+    settle(&mut h);
+    h.get_by_label("x: angle (deg) from 0 to 98 (/old/angle)");
 }

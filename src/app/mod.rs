@@ -10,6 +10,7 @@ mod files;
 mod glyphs;
 mod inspector;
 mod line_view;
+mod plot_source;
 mod search;
 mod settings;
 mod tree_view;
@@ -25,9 +26,10 @@ pub use settings::{Settings, Theme};
 use self::dialog::{DialogResult, OpenDialog};
 use self::inspector::InfoView;
 use self::line_view::{Axes, LineView, XAxis};
+use self::plot_source::{Lookup, Resolve, XSpec};
 use self::search::Search;
 use crate::loader::{FileId, LineSource, Loader, LoaderConfig, ReqId, Request, Response};
-use crate::model::{DType, Dim, Layout, Line, ObjectId, ObjectInfo, ObjectKind, Shape};
+use crate::model::{DType, Layout, Line, ObjectId, ObjectInfo, ObjectKind, Shape};
 
 /// The id under which the window and its saved state are known to the desktop.
 pub const APP_ID: &str = "io.github.hdfscope.Hdfscope";
@@ -108,8 +110,9 @@ pub struct HdfscopeApp {
     last_stat: Instant,
     rows: Vec<files::Row>,
     rows_dirty: bool,
-    /// The data view of the selection, when it has one.
-    line: Option<LineView>,
+    /// The data view and the selection it shows (a NeXus group or file shows the plot of
+    /// the data it names).
+    line: Option<(Selection, LineView)>,
     /// The last data request id handed out.
     next_req: ReqId,
 }
@@ -201,7 +204,7 @@ impl HdfscopeApp {
     }
 
     fn close(&mut self, file: FileId) {
-        if self.line.as_ref().is_some_and(|v| v.source().file == file) {
+        if self.line.as_ref().is_some_and(|(s, _)| s.file == file) {
             // The loader cancels the file's reads itself on close.
             self.line = None;
         }
@@ -285,13 +288,13 @@ impl HdfscopeApp {
                 done,
                 total,
             } => {
-                if let Some(v) = &mut self.line {
+                if let Some((_, v)) = &mut self.line {
                     v.on_progress(req, lod, done, total);
                 }
                 return;
             }
             Response::Data { req, outcome } => {
-                if let Some(v) = self.line.as_mut().filter(|v| v.owns(req)) {
+                if let Some((_, v)) = self.line.as_mut().filter(|(_, v)| v.owns(req)) {
                     v.on_data(req, outcome);
                 }
                 return;
@@ -597,97 +600,101 @@ impl HdfscopeApp {
         }
     }
 
-    /// Keeps the data view on the selection: a new line view when a plottable dataset is
-    /// selected, the old one's reads cancelled when the selection moves on.
+    /// Keeps the data view on the selection: what to plot is resolved by the file's
+    /// conventions (`plot_source`), asking for the metadata it needs; the old view's reads
+    /// are cancelled when the selection moves on.
     fn sync_data_view(&mut self) {
-        let wanted = self
-            .selection
-            .as_ref()
-            .and_then(|sel| match self.infos.get(sel) {
-                Some(InfoState::Ready(view)) => line_source(sel.file, &view.info).map(|s| {
-                    let outside = (view.info.dataset.as_ref())
-                        .map(|d| d.layout.outside_files().join(", "))
-                        .unwrap_or_default();
-                    let name = view.info.attr_text("long_name").unwrap_or(&s.path);
-                    let y_title = view.info.axis_title(name);
-                    let dim = view.info.dims.first().cloned().unwrap_or_default();
-                    (s, outside, y_title, dim)
-                }),
-                _ => None,
-            });
-        // The same line, whether or not the user has since allowed reading other files.
-        let same = |v: &LineView, w: &LineSource| {
-            let s = v.source();
-            (s.file, &s.path, &s.line) == (w.file, &w.path, &w.line)
+        let Some(sel) = self.selection.clone() else {
+            self.drop_data_view();
+            return;
         };
-        let unchanged = match (&self.line, &wanted) {
-            (Some(v), Some((w, ..))) => same(v, w),
-            (None, None) => true,
-            _ => false,
-        };
-        if unchanged {
+        if self.line.as_ref().is_some_and(|(s, _)| *s == sel) {
             return;
         }
-        if let Some(mut old) = self.line.take() {
-            old.cancel(&mut self.loader);
-        }
-        let Some((source, outside, y_title, dim)) = wanted else {
-            return;
-        };
-        // Wait for the x axis's metadata (a few milliseconds) so the plot starts in its units.
-        let Some((x, x_note)) = self.x_axis(&source, &dim) else {
-            return;
-        };
-        let axes = Axes { y_title, x, x_note };
-        self.line = Some(LineView::new(
-            source,
-            outside,
-            axes,
-            &mut self.loader,
-            &mut self.next_req,
-        ));
-    }
-
-    /// The x axis of a line from the first dimension scale attached to its axis, or why
-    /// that scale cannot serve; `None` while the scale's metadata is still being read.
-    fn x_axis(&mut self, data: &LineSource, dim: &Dim) -> Option<(Option<XAxis>, Option<String>)> {
-        let Some(scale) = dim.scales.first() else {
-            return Some((None, None));
+        self.drop_data_view();
+        let file = sel.file;
+        let resolved = plot_source::resolve(&sel.path, |path| {
+            let key = Selection {
+                file,
+                path: path.to_owned(),
+            };
+            match self.infos.get(&key) {
+                Some(InfoState::Ready(v)) => Lookup::Ready(&v.info),
+                Some(InfoState::Failed(_)) => Lookup::Failed,
+                Some(InfoState::Loading) | None => Lookup::Pending,
+            }
+        });
+        let spec = match resolved {
+            Resolve::Need(path) => return self.want_info(file, path),
+            Resolve::Nothing => return,
+            Resolve::Plot(spec) => spec,
         };
         let key = Selection {
+            file,
+            path: spec.data.clone(),
+        };
+        let Some(InfoState::Ready(data)) = self.infos.get(&key) else {
+            return;
+        };
+        let Some(source) = line_source(file, &data.info) else {
+            return;
+        };
+        let outside = (data.info.dataset.as_ref())
+            .map(|d| d.layout.outside_files().join(", "))
+            .unwrap_or_default();
+        let name = data.info.attr_text("long_name").unwrap_or(&source.path);
+        let y_title = data.info.axis_title(name);
+        let (x, x_note) = match &spec.x {
+            Some(x) => self.x_axis(&source, x),
+            None => (None, None),
+        };
+        let axes = Axes { y_title, x, x_note };
+        let view = LineView::new(source, outside, axes, &mut self.loader, &mut self.next_req);
+        self.line = Some((sel, view));
+    }
+
+    fn drop_data_view(&mut self) {
+        if let Some((_, mut old)) = self.line.take() {
+            old.cancel(&mut self.loader);
+        }
+    }
+
+    /// Asks for an object's metadata unless it is known or on its way.
+    fn want_info(&mut self, file: FileId, path: String) {
+        let key = Selection { file, path };
+        if !self.infos.contains_key(&key) {
+            self.loader.send(Request::Info {
+                file,
+                path: key.path.clone(),
+            });
+            self.infos.insert(key, InfoState::Loading);
+        }
+    }
+
+    /// The x axis of a line from the dataset `x` names (its metadata already answered), or
+    /// why it cannot serve.
+    fn x_axis(&self, data: &LineSource, x: &XSpec) -> (Option<XAxis>, Option<String>) {
+        let key = Selection {
             file: data.file,
-            path: scale.path.clone(),
+            path: x.path.clone(),
         };
+        let note = |why: String| (None, Some(format!("x axis {}: {why}", x.path)));
         let info = match self.infos.get(&key) {
-            None => {
-                self.infos.insert(key.clone(), InfoState::Loading);
-                self.loader.send(Request::Info {
-                    file: key.file,
-                    path: key.path,
-                });
-                return None;
-            }
-            Some(InfoState::Loading) => return None,
-            Some(InfoState::Failed(e)) => {
-                return Some((None, Some(format!("x axis {} not used: {e}", scale.path))));
-            }
             Some(InfoState::Ready(v)) => &v.info,
+            Some(InfoState::Failed(e)) => return note(format!("not used: {e}")),
+            Some(InfoState::Loading) | None => return note("not used: not read".to_owned()),
         };
-        let unusable = |why: String| Some((None, Some(format!("x axis {}: {why}", scale.path))));
         let Some(source) = line_source(data.file, info) else {
-            return unusable("not used: it is not a 1-D numeric dataset".to_owned());
+            return note("not used: it is not a 1-D numeric dataset".to_owned());
         };
         if source.len != data.len {
-            return unusable(format!(
+            return note(format!(
                 "not used: it has {} values for {} samples",
                 source.len, data.len
             ));
         }
-        let name = (scale.name.as_deref())
-            .or(dim.label.as_deref())
-            .unwrap_or(&scale.path);
-        let title = info.axis_title(name);
-        Some((Some(XAxis { source, title }), None))
+        let title = info.axis_title(&x.name);
+        (Some(XAxis { source, title }), None)
     }
 
     fn central(&mut self, ui: &mut egui::Ui) {
@@ -710,16 +717,6 @@ impl HdfscopeApp {
                 match (&info.kind, &info.dataset) {
                     (ObjectKind::Dataset, Some(ds)) => {
                         ui.label(format!("{} of {}", ds.shape.text(), ds.dtype.text()));
-                        match &mut self.line {
-                            Some(v)
-                                if v.source().file == sel.file && v.source().path == sel.path =>
-                            {
-                                v.ui(ui, &mut self.loader, &mut self.next_req);
-                            }
-                            _ => {
-                                ui.weak("Images and tables of the data come next.");
-                            }
-                        }
                     }
                     (ObjectKind::Group, _) => {
                         ui.label(format!(
@@ -730,6 +727,18 @@ impl HdfscopeApp {
                     (kind, _) => {
                         ui.label(format!("{kind:?}"));
                     }
+                }
+                match &mut self.line {
+                    Some((s, v)) if *s == sel => {
+                        if v.source().path != sel.path {
+                            ui.weak(format!("Plot of {}", v.source().path));
+                        }
+                        v.ui(ui, &mut self.loader, &mut self.next_req);
+                    }
+                    _ if info.kind == ObjectKind::Dataset => {
+                        ui.weak("Images and tables of the data come next.");
+                    }
+                    _ => {}
                 }
             }
             Some(InfoState::Loading) | None => {

@@ -255,14 +255,27 @@ impl ObjectInfo {
     /// The text of a string attribute holding one string (scalar or a one-element array),
     /// as conventions such as `units`, `long_name` and `NAME` store them.
     pub fn attr_text(&self, name: &str) -> Option<&str> {
-        let attr = self.attrs.iter().find(|a| a.name == name)?;
-        let AttrValue::Loaded(values) = &attr.value else {
-            return None;
-        };
-        match values.iter().collect::<Vec<_>>()[..] {
-            [Value::Str(s)] => Some(s.trim_end_matches(['\0', ' '])),
+        match self.attr_texts(name)[..] {
+            [s] => Some(s),
             _ => None,
         }
+    }
+
+    /// The texts of a string attribute holding one string or a list of strings (NeXus
+    /// `axes` is either).
+    pub fn attr_texts(&self, name: &str) -> Vec<&str> {
+        let Some(AttrValue::Loaded(values)) =
+            self.attrs.iter().find(|a| a.name == name).map(|a| &a.value)
+        else {
+            return Vec::new();
+        };
+        values
+            .iter()
+            .filter_map(|v| match v {
+                Value::Str(s) => Some(s.trim_end_matches(['\0', ' '])),
+                _ => None,
+            })
+            .collect()
     }
 
     /// The `units` (or `unit`) attribute, when not empty.

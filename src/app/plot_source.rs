@@ -1,0 +1,274 @@
+//! What to plot for a selected object, by the conventions of the file: a dataset with its
+//! dimension scale (HDF5 Dimension Scales, also how netCDF-4 stores coordinate variables) or
+//! its NeXus `axes` attribute; a NeXus NXdata group through its `signal` and `axes`
+//! attributes; an NXentry or the file itself through the `default` chain.
+//!
+//! Pure: it reads metadata the app already has and says which object's metadata it needs
+//! next. Must never request anything itself.
+
+use crate::model::{ObjectInfo, ObjectKind, join_path, parent_path};
+
+/// Where an object's metadata stands, as far as resolving a plot needs it.
+pub enum Lookup<'a> {
+    Ready(&'a ObjectInfo),
+    /// Not asked for yet, or asked and not answered.
+    Pending,
+    Failed,
+}
+
+/// The outcome of resolving a selection.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Resolve {
+    /// The metadata of this object is needed first.
+    Need(String),
+    /// Nothing to plot.
+    Nothing,
+    Plot(PlotSpec),
+}
+
+/// A line to plot: the data and, when the file names one, the x axis and its title.
+#[derive(Debug, PartialEq, Eq)]
+pub struct PlotSpec {
+    pub data: String,
+    pub x: Option<XSpec>,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub struct XSpec {
+    pub path: String,
+    /// The axis name to show (a scale's NAME, an axis label, or the axis dataset's name).
+    pub name: String,
+}
+
+/// How many `default` links are followed at most (file → entry → data, with room to spare).
+const MAX_DEFAULT_DEPTH: usize = 4;
+
+/// Resolves what to plot for the object at `path`.
+pub fn resolve<'a>(path: &str, info: impl Fn(&str) -> Lookup<'a>) -> Resolve {
+    let mut path = path.to_owned();
+    for _ in 0..=MAX_DEFAULT_DEPTH {
+        let node = match info(&path) {
+            Lookup::Ready(i) => i,
+            Lookup::Pending => return Resolve::Need(path),
+            Lookup::Failed => return Resolve::Nothing,
+        };
+        let spec = match node.kind {
+            ObjectKind::Dataset => dataset_spec(node),
+            ObjectKind::Group => {
+                if let Some(signal) = node.attr_text("signal") {
+                    nxdata_spec(node, signal)
+                } else if let Some(default) = node.attr_text("default") {
+                    path = join_path(&node.path, default);
+                    continue;
+                } else {
+                    return Resolve::Nothing;
+                }
+            }
+            ObjectKind::Datatype | ObjectKind::Link => return Resolve::Nothing,
+        };
+        // The data and the axis must be known before the plot starts, in their units.
+        for needed in std::iter::once(&spec.data).chain(spec.x.as_ref().map(|x| &x.path)) {
+            if matches!(info(needed), Lookup::Pending) {
+                return Resolve::Need(needed.clone());
+            }
+        }
+        return match info(&spec.data) {
+            Lookup::Ready(d) if d.kind == ObjectKind::Dataset => Resolve::Plot(spec),
+            _ => Resolve::Nothing,
+        };
+    }
+    Resolve::Nothing
+}
+
+/// A dataset: x from the first scale attached to its first axis, else from a NeXus `axes`
+/// attribute on the dataset itself (the older NeXus style, names separated by `:` or `,`).
+fn dataset_spec(node: &ObjectInfo) -> PlotSpec {
+    let dim = node.dims.first();
+    let scale = dim.and_then(|d| d.scales.first()).map(|s| XSpec {
+        path: s.path.clone(),
+        name: (s.name.clone())
+            .or_else(|| dim.and_then(|d| d.label.clone()))
+            .unwrap_or_else(|| s.path.clone()),
+    });
+    let nexus = || {
+        let axes = node.attr_text("axes")?;
+        let first = axes
+            .split([':', ',', ' '])
+            .find(|a| !a.is_empty() && *a != ".")?;
+        Some(XSpec {
+            path: join_path(parent_path(&node.path), first),
+            name: first.to_owned(),
+        })
+    };
+    PlotSpec {
+        data: node.path.clone(),
+        x: scale.or_else(nexus),
+    }
+}
+
+/// An NXdata group: `signal` names the data; the first `axes` entry (unless ".") the x.
+fn nxdata_spec(node: &ObjectInfo, signal: &str) -> PlotSpec {
+    let axes = node.attr_texts("axes");
+    let x = axes
+        .first()
+        .and_then(|a| a.split([':', ',']).next())
+        .filter(|a| !a.is_empty() && *a != ".")
+        .map(|a| XSpec {
+            path: join_path(&node.path, a),
+            name: a.to_owned(),
+        });
+    PlotSpec {
+        data: join_path(&node.path, signal),
+        x,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{AttrValue, Attribute, DType, Dim, ScaleRef, Shape, Value, Values};
+
+    fn node(path: &str, kind: ObjectKind, attrs: &[(&str, &[&str])]) -> ObjectInfo {
+        ObjectInfo {
+            path: path.to_owned(),
+            kind,
+            link: None,
+            id: None,
+            attrs: attrs
+                .iter()
+                .map(|(name, texts)| {
+                    let shape = if texts.len() == 1 {
+                        vec![]
+                    } else {
+                        vec![texts.len()]
+                    };
+                    let values = Values::from_shape_vec(
+                        ndarray::IxDyn(&shape),
+                        texts.iter().map(|t| Value::Str((*t).to_owned())).collect(),
+                    )
+                    .unwrap();
+                    Attribute {
+                        name: (*name).to_owned(),
+                        dtype: DType::Unsupported {
+                            class_name: "test".into(),
+                            size: 0,
+                        },
+                        shape: Shape::Scalar,
+                        value: AttrValue::Loaded(values),
+                    }
+                })
+                .collect(),
+            dataset: None,
+            datatype: None,
+            dims: Vec::new(),
+            is_scale: false,
+            child_count: None,
+        }
+    }
+
+    fn resolve_in(files: &[ObjectInfo], path: &str) -> Resolve {
+        resolve(path, |p| {
+            files
+                .iter()
+                .find(|i| i.path == p)
+                .map_or(Lookup::Pending, Lookup::Ready)
+        })
+    }
+
+    #[test]
+    fn the_default_chain_leads_to_the_nxdata_signal_and_its_axis() {
+        let files = [
+            node("/", ObjectKind::Group, &[("default", &["entry"])]),
+            node("/entry", ObjectKind::Group, &[("default", &["data"])]),
+            node(
+                "/entry/data",
+                ObjectKind::Group,
+                &[("signal", &["counts"]), ("axes", &["x"])],
+            ),
+            node("/entry/data/counts", ObjectKind::Dataset, &[]),
+        ];
+        // The axis's metadata is needed before plotting.
+        assert_eq!(
+            resolve_in(&files, "/"),
+            Resolve::Need("/entry/data/x".into())
+        );
+        let mut all = files.to_vec();
+        all.push(node("/entry/data/x", ObjectKind::Dataset, &[]));
+        assert_eq!(
+            resolve_in(&all, "/"),
+            Resolve::Plot(PlotSpec {
+                data: "/entry/data/counts".into(),
+                x: Some(XSpec {
+                    path: "/entry/data/x".into(),
+                    name: "x".into()
+                }),
+            })
+        );
+        // "." means no axis; a list names one axis per dimension, the first is x.
+        let dotted = [
+            node(
+                "/d",
+                ObjectKind::Group,
+                &[("signal", &["s"]), ("axes", &[".", "y"])],
+            ),
+            node("/d/s", ObjectKind::Dataset, &[]),
+        ];
+        assert!(matches!(
+            resolve_in(&dotted, "/d"),
+            Resolve::Plot(PlotSpec { x: None, .. })
+        ));
+    }
+
+    #[test]
+    fn datasets_prefer_their_dimension_scale_then_old_nexus_axes() {
+        let mut d = node(
+            "/scan/counts",
+            ObjectKind::Dataset,
+            &[("axes", &["two_theta"])],
+        );
+        let old = resolve_in(
+            &[d.clone(), node("/scan/two_theta", ObjectKind::Dataset, &[])],
+            "/scan/counts",
+        );
+        assert_eq!(
+            old,
+            Resolve::Plot(PlotSpec {
+                data: "/scan/counts".into(),
+                x: Some(XSpec {
+                    path: "/scan/two_theta".into(),
+                    name: "two_theta".into()
+                }),
+            })
+        );
+        d.dims = vec![Dim {
+            label: Some("angle".into()),
+            scales: vec![ScaleRef {
+                path: "/scan/t".into(),
+                name: None,
+            }],
+        }];
+        let Resolve::Plot(spec) = resolve_in(
+            &[d, node("/scan/t", ObjectKind::Dataset, &[])],
+            "/scan/counts",
+        ) else {
+            panic!()
+        };
+        assert_eq!(
+            spec.x.unwrap().name,
+            "angle",
+            "the axis label when the scale has no NAME"
+        );
+    }
+
+    #[test]
+    fn endless_default_chains_and_plain_groups_plot_nothing() {
+        let files = [
+            node("/a", ObjectKind::Group, &[("default", &["b"])]),
+            node("/a/b", ObjectKind::Group, &[("default", &[".."])]),
+            node("/plain", ObjectKind::Group, &[]),
+        ];
+        assert_eq!(resolve_in(&files, "/plain"), Resolve::Nothing);
+        // `..` does not resolve to a known object here: it is asked for, then nothing.
+        assert!(matches!(resolve_in(&files, "/a"), Resolve::Need(_)));
+    }
+}
