@@ -52,9 +52,10 @@ shot() {
 }
 
 shot screenshot-demo
-corpus="../shared/corpus/fetched/nexus/Therm_6_2.nxs"
-if [ -f "${corpus}" ]; then
-  shot screenshot-nexus "${corpus}::/entry/data/data"
+nexus="../shared/corpus/fetched/nexus"
+if [ -d "${nexus}" ]; then
+  shot screenshot-nexus "${nexus}/Therm_6_2.nxs::/entry/data/data"
+  shot screenshot-nexus-plot "${nexus}/writer_1_3.h5::/Scan/data/counts"
 else
-  echo "screenshots.sh: ${corpus} not found, skipping the corpus screenshot" >&2
+  echo "screenshots.sh: ${nexus} not found, skipping the corpus screenshots" >&2
 fi

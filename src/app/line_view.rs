@@ -13,6 +13,8 @@ use crate::loader::{LineSource, Loader, Outcome, ReqId, Request, SharedLod, Stat
 
 /// Requests slower than this show a progress bar.
 const SHOW_PROGRESS_AFTER: Duration = Duration::from_millis(100);
+/// The colour of the plotted line and its markers (one series for now).
+const LINE_COLOR: egui::Color32 = egui::Color32::from_rgb(0x3d, 0x8e, 0xe0);
 /// Views whose data requests replace each other.
 const OVERVIEW_VIEW: &str = "line";
 const RAW_VIEW: &str = "line-raw";
@@ -62,6 +64,8 @@ struct Raw {
 struct Drawn {
     key: (u64, u64, usize, u64),
     segments: Segments,
+    /// Whether the points are raw samples (not a pyramid's extremes).
+    raw: bool,
 }
 
 pub struct LineView {
@@ -309,11 +313,18 @@ impl LineView {
                     }
                     None => (b.min()[0], b.max()[0]),
                 };
-                let (segments, raw) = self.segments(i0.max(0.0), i1.min(len), columns);
-                wanted_raw = raw;
+                let (segments, raw, fetch) = self.segments(i0.max(0.0), i1.min(len), columns);
+                wanted_raw = fetch;
+                // Sparse raw samples get markers, so single samples can be told apart.
+                let markers = raw && segments.iter().map(Vec::len).sum::<usize>() <= columns / 6;
                 for s in segments {
                     let pts: Vec<[f64; 2]> = s.iter().map(|&[i, y]| [self.x_of(i), y]).collect();
-                    p.line(egui_plot::Line::new(name.clone(), pts).allow_hover(true));
+                    if markers {
+                        let dots = egui_plot::Points::new(name.clone(), pts.clone());
+                        p.points(dots.radius(2.5).color(LINE_COLOR));
+                    }
+                    let line = egui_plot::Line::new(name.clone(), pts).color(LINE_COLOR);
+                    p.line(line.allow_hover(true));
                 }
             });
         if let Some((start, count)) = wanted_raw.filter(|_| fetch) {
@@ -421,9 +432,14 @@ impl LineView {
         Some(text)
     }
 
-    /// The points for samples `x0..x1` on `columns` columns, and the raw samples to fetch
-    /// when the pyramid is too coarse and none cover the range.
-    fn segments(&mut self, x0: f64, x1: f64, columns: usize) -> (Segments, Option<(u64, u64)>) {
+    /// The points for samples `x0..x1` on `columns` columns, whether they are raw samples,
+    /// and the raw samples to fetch when the pyramid is too coarse and none cover the range.
+    fn segments(
+        &mut self,
+        x0: f64,
+        x1: f64,
+        columns: usize,
+    ) -> (Segments, bool, Option<(u64, u64)>) {
         let merged = self.progress.0;
         let key = (x0.to_bits(), x1.to_bits(), columns, merged);
         let mut raw_needed = None;
@@ -433,7 +449,7 @@ impl LineView {
                 .as_ref()
                 .and_then(|l| l.try_read().ok().map(|l| l.envelope(x0, x1, columns)));
             let segments = match from_lod {
-                Some(Some(s)) => Some(s),
+                Some(Some(s)) => Some((s, false)),
                 // Closer than the pyramid: raw samples, when they cover the range.
                 Some(None) => match &self.raw {
                     Some(r)
@@ -441,7 +457,7 @@ impl LineView {
                             && (r.start + r.values.len() as u64) as f64
                                 >= x1.ceil().min(self.source.len as f64) =>
                     {
-                        Some(decimate(r.start, &r.values, x0, x1, columns))
+                        Some((decimate(r.start, &r.values, x0, x1, columns), true))
                     }
                     _ => {
                         let start = x0.floor() as u64;
@@ -453,16 +469,14 @@ impl LineView {
                 // The pyramid is being written: keep the last points this frame.
                 None => None,
             };
-            if let Some(segments) = segments {
-                self.drawn = Some(Drawn { key, segments });
+            if let Some((segments, raw)) = segments {
+                self.drawn = Some(Drawn { key, segments, raw });
             }
         }
-        (
-            self.drawn
-                .as_ref()
-                .map_or_else(Vec::new, |d| d.segments.clone()),
-            raw_needed,
-        )
+        match &self.drawn {
+            Some(d) => (d.segments.clone(), d.raw, raw_needed),
+            None => (Vec::new(), false, raw_needed),
+        }
     }
 
     fn request_raw(&mut self, start: u64, count: u64, loader: &mut Loader, next_req: &mut ReqId) {

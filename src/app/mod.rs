@@ -642,7 +642,8 @@ impl HdfscopeApp {
         let outside = (data.info.dataset.as_ref())
             .map(|d| d.layout.outside_files().join(", "))
             .unwrap_or_default();
-        let name = data.info.attr_text("long_name").unwrap_or(&source.path);
+        let base = source.path.rsplit('/').next().unwrap_or(&source.path);
+        let name = data.info.attr_text("long_name").unwrap_or(base);
         let y_title = data.info.axis_title(name);
         let (x, x_note) = match &spec.x {
             Some(x) => self.x_axis(&source, x),

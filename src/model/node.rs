@@ -285,11 +285,11 @@ impl ObjectInfo {
             .filter(|u| !u.is_empty())
     }
 
-    /// An axis title: `name` with the units in parentheses.
+    /// An axis title: `name` with the units in parentheses (unless they say the same).
     pub fn axis_title(&self, name: &str) -> String {
         match self.units() {
-            Some(u) => format!("{name} ({u})"),
-            None => name.to_owned(),
+            Some(u) if u != name => format!("{name} ({u})"),
+            _ => name.to_owned(),
         }
     }
 }
