@@ -67,6 +67,7 @@ fn main() -> anyhow::Result<()> {
         len: samples as u64,
         chunk: Some(CHUNK as u64),
         outside: false,
+        calibration: None,
     };
     // The page cache holds the file either way after the first run; read it once so both
     // sides start warm.
@@ -114,6 +115,7 @@ fn main() -> anyhow::Result<()> {
         len: FRAMES as u64,
         chunk: Some(1),
         outside: false,
+        calibration: None,
     };
     let t = samples_seconds(&stack, &trace)?;
     println!("  pixel trace through all frames (decodes every frame): {t:.3} s");

@@ -508,3 +508,41 @@ fn nexus_files_show_their_default_plot_against_their_axes() {
     settle(&mut h);
     h.get_by_label("x: angle (deg) from 0 to 98 (/old/angle)");
 }
+
+#[test]
+fn cf_fill_values_are_masked_and_packed_values_unpacked() {
+    use hdf5::types::VarLenUnicode;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cf.nc");
+    let f = hdf5::File::create(&path).unwrap();
+    let packed: [i16; 10] = [0, 100, -999, 200, 300, -999, 400, 500, 600, 700];
+    let d = f.new_dataset::<i16>().shape(10).create("temp").unwrap();
+    d.write(&packed).unwrap();
+    d.new_attr::<i16>()
+        .create("_FillValue")
+        .unwrap()
+        .write_scalar(&-999)
+        .unwrap();
+    d.new_attr::<f32>()
+        .create("scale_factor")
+        .unwrap()
+        .write_scalar(&0.01)
+        .unwrap();
+    d.new_attr::<f64>()
+        .create("add_offset")
+        .unwrap()
+        .write_scalar(&273.15)
+        .unwrap();
+    d.new_attr::<VarLenUnicode>()
+        .create("units")
+        .unwrap()
+        .write_scalar(&"K".parse::<VarLenUnicode>().unwrap())
+        .unwrap();
+    drop((d, f));
+    let h = harness(vec![OpenRequest {
+        path,
+        select: Some("/temp".into()),
+    }]);
+    // The two fill values are missing, not -999 * 0.01 + 273.15; the rest are kelvin.
+    h.get_by_label("10 samples · min 273.15 · max 280.15 · mean 276.65 · 2 missing");
+}

@@ -50,6 +50,7 @@ fn source() -> LineSource {
         len: LEN as u64,
         chunk: Some(CHUNK as u64),
         outside: false,
+        calibration: None,
     }
 }
 

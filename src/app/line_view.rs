@@ -427,7 +427,12 @@ impl LineView {
             );
         }
         if s.nan > 0 {
-            text += &format!(" · {} NaN", s.nan);
+            // With CF masks, NaN stands for samples the file marks as missing too.
+            let what = match &self.source.calibration {
+                Some(c) if c.masks() => "missing",
+                _ => "NaN",
+            };
+            text += &format!(" · {} {what}", s.nan);
         }
         Some(text)
     }

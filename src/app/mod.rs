@@ -29,7 +29,7 @@ use self::line_view::{Axes, LineView, XAxis};
 use self::plot_source::{Lookup, Resolve, XSpec};
 use self::search::Search;
 use crate::loader::{FileId, LineSource, Loader, LoaderConfig, ReqId, Request, Response};
-use crate::model::{DType, Layout, Line, ObjectId, ObjectInfo, ObjectKind, Shape};
+use crate::model::{Calibration, DType, Layout, Line, ObjectId, ObjectInfo, ObjectKind, Shape};
 
 /// The id under which the window and its saved state are known to the desktop.
 pub const APP_ID: &str = "io.github.hdfscope.Hdfscope";
@@ -773,6 +773,7 @@ fn line_source(file: FileId, info: &ObjectInfo) -> Option<LineSource> {
         len,
         chunk,
         outside: false,
+        calibration: Calibration::from_attrs(info),
     })
 }
 

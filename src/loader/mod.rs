@@ -36,7 +36,7 @@ use self::protocol::{FileRef, Job, Reply};
 pub use self::server::{WORKER_ARG, worker_main};
 pub use self::worker::WorkerKind;
 use self::worker::{Event, Worker};
-use crate::model::{ChildPage, Line, ObjectId, ObjectInfo};
+use crate::model::{Calibration, ChildPage, Line, ObjectId, ObjectInfo};
 
 /// Links fetched per listing request.
 pub const PAGE: usize = 1_000;
@@ -102,6 +102,8 @@ pub struct LineSource {
     /// The user allowed reading values kept in other files (external storage, virtual
     /// sources); otherwise such reads are refused.
     pub outside: bool,
+    /// Masking and unpacking applied to every sample (CF conventions).
+    pub calibration: Option<Calibration>,
 }
 
 /// Test and diagnostic requests.
@@ -910,6 +912,7 @@ impl Dispatcher {
                     start,
                     count,
                     outside: r.source.outside,
+                    calibration: r.source.calibration.clone(),
                 };
                 self.reading.insert(key.clone());
                 return Some((job, Origin::SampleWindow(key)));
@@ -940,6 +943,7 @@ impl Dispatcher {
             count,
             bucket,
             outside: o.source.outside,
+            calibration: o.source.calibration.clone(),
         };
         Some((
             job,
@@ -1456,6 +1460,7 @@ mod tests {
             len: 100_000,
             chunk: Some(10_000),
             outside: false,
+            calibration: None,
         }
     }
 

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::model::{ChildPage, Line, ObjectId, ObjectInfo};
+use crate::model::{Calibration, ChildPage, Line, ObjectId, ObjectInfo};
 
 /// Identifies one opening of a file; a reload gets a new id, so stale answers are ignored.
 pub type FileId = u64;
@@ -56,6 +56,7 @@ pub enum Job {
         bucket: u64,
         /// The user allowed reading values kept in other files.
         outside: bool,
+        calibration: Option<Calibration>,
     },
     /// The samples `start..start+count` along a line.
     Samples {
@@ -65,6 +66,7 @@ pub enum Job {
         start: u64,
         count: u64,
         outside: bool,
+        calibration: Option<Calibration>,
     },
     /// The `HDF5_*` environment variables the worker sees (to prove they were removed).
     Environment,

@@ -12,7 +12,7 @@ use std::time::Duration;
 use super::protocol::{
     Fault, FileId, FileRef, Job, Reply, Samples, Stats, WindowSummary, read_frame, write_frame,
 };
-use crate::model::Line;
+use crate::model::{Calibration, Line};
 use crate::reader::{DEFAULT_READ_CAP_BYTES, H5File};
 
 /// The hidden first argument that turns the hdfscope binary into a reader worker.
@@ -67,8 +67,10 @@ impl Server {
                 count,
                 bucket,
                 outside,
+                calibration,
             } => Reply::Summary(
                 self.samples(&file, &path, &line, (start, count), outside)
+                    .map(|v| calibrated(v, calibration.as_ref()))
                     .map(|v| summarise(&v, start, bucket)),
             ),
             Job::Samples {
@@ -78,8 +80,10 @@ impl Server {
                 start,
                 count,
                 outside,
+                calibration,
             } => Reply::Samples(
                 self.samples(&file, &path, &line, (start, count), outside)
+                    .map(|v| calibrated(v, calibration.as_ref()))
                     .map(|v| Samples::from_f64(&v)),
             ),
             Job::Environment => Reply::Environment(
@@ -125,6 +129,14 @@ impl Server {
             .read_line(path, line, range, DEFAULT_READ_CAP_BYTES, outside)
             .map_err(|e| named(f, &e))
     }
+}
+
+/// The samples with the dataset's masking and unpacking applied.
+fn calibrated(mut v: Vec<f64>, c: Option<&Calibration>) -> Vec<f64> {
+    if let Some(c) = c {
+        c.apply(&mut v);
+    }
+    v
 }
 
 /// Prefixes an object error with the file's name, as every message shown must name both.
@@ -347,6 +359,7 @@ mod tests {
             start: 10,
             count: 3,
             outside: false,
+            calibration: None,
         }) else {
             panic!("no samples")
         };
@@ -361,6 +374,7 @@ mod tests {
             count: 2,
             bucket: 64,
             outside: false,
+            calibration: None,
         }) else {
             panic!("reading past the end is an error")
         };

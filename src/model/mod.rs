@@ -4,11 +4,13 @@
 //! This layer is the contract between the reader and everything above it. It must never
 //! import the `hdf5` crate, egui or anything that does I/O.
 
+pub mod calibration;
 pub mod dtype;
 pub mod node;
 pub mod selection;
 pub mod value;
 
+pub use calibration::Calibration;
 pub use dtype::{ByteOrder, Charset, DType, EnumMember, Field, FloatBits, RefKind, StrPad};
 pub use node::{
     AttrValue, Attribute, Child, ChildPage, DatasetInfo, Dim, Entry, ExternalFile, Filter, Layout,

@@ -278,6 +278,14 @@ impl ObjectInfo {
             .collect()
     }
 
+    /// The numbers of a numeric attribute (scalar or list), as `f64`.
+    pub fn attr_numbers(&self, name: &str) -> Vec<f64> {
+        match self.attrs.iter().find(|a| a.name == name).map(|a| &a.value) {
+            Some(AttrValue::Loaded(values)) => values.iter().filter_map(Value::as_f64).collect(),
+            _ => Vec::new(),
+        }
+    }
+
     /// The `units` (or `unit`) attribute, when not empty.
     pub fn units(&self) -> Option<&str> {
         self.attr_text("units")
