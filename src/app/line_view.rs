@@ -8,6 +8,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use super::numbers::{num, si};
 use crate::loader::lod::{AxisMap, Segments, decimate};
 use crate::loader::{LineSource, Loader, Outcome, ReqId, Request, SharedLod, Stats};
 
@@ -25,6 +26,7 @@ const X_RAW_VIEW: &str = "line-x-raw";
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Axes {
     pub y_title: String,
+    pub y_units: Option<String>,
     /// The x values: a dimension scale or coordinate line as long as the data.
     pub x: Option<XAxis>,
     /// Why an x axis the file names is not used (shown to the user).
@@ -35,6 +37,7 @@ pub struct Axes {
 pub struct XAxis {
     pub source: LineSource,
     pub title: String,
+    pub units: Option<String>,
 }
 
 /// An x axis being loaded or in use.
@@ -83,6 +86,7 @@ pub struct LineView {
     raw_req: Option<(ReqId, u64, u64)>,
     drawn: Option<Drawn>,
     y_title: String,
+    y_units: Option<String>,
     x: Option<XState>,
     /// Why the file's x axis is not used.
     x_note: Option<String>,
@@ -110,6 +114,7 @@ impl LineView {
             raw_req: None,
             drawn: None,
             y_title: axes.y_title,
+            y_units: axes.y_units,
             x: axes.x.map(|axis| XState {
                 axis,
                 req: None,
@@ -298,11 +303,24 @@ impl LineView {
             .as_ref()
             .map_or_else(|| "sample index".to_owned(), |x| x.axis.title.clone());
         let (first, last) = (self.x_of(0.0), self.x_of((len - 1.0).max(0.0)));
+        let x_units = self.x.as_ref().and_then(|x| x.axis.units.clone());
+        let y_units = self.y_units.clone();
+        // The readout: the nearest drawn point (a sample, or a bucket's extreme, which is a
+        // sample too) in the axes' units.
+        let readout = move |pos: &egui_plot::HoverPosition<'_>| match pos {
+            egui_plot::HoverPosition::NearDataPoint { position, .. } => Some(format!(
+                "x {}\ny {}",
+                si(position.x, x_units.as_deref()),
+                si(position.y, y_units.as_deref())
+            )),
+            egui_plot::HoverPosition::Elsewhere { .. } => None,
+        };
         egui_plot::Plot::new(("line", self.source.path.clone(), self.source.file))
             .include_x(first)
             .include_x(last)
             .x_axis_label(x_title)
             .y_axis_label(self.y_title.clone())
+            .label_formatter(readout)
             .show(ui, |p| {
                 let b = p.plot_bounds();
                 // The visible x range as sample indices (an axis may run either way).
@@ -517,15 +535,4 @@ impl LineView {
 fn take(next: &mut ReqId) -> ReqId {
     *next += 1;
     *next
-}
-
-/// A number with about six significant digits.
-fn num(v: f64) -> String {
-    if v == 0.0 || (1e-4..1e6).contains(&v.abs()) {
-        let s = format!("{v:.6}");
-        let s = s.trim_end_matches('0').trim_end_matches('.');
-        s.to_owned()
-    } else {
-        format!("{v:.5e}")
-    }
 }

@@ -10,6 +10,7 @@ mod files;
 mod glyphs;
 mod inspector;
 mod line_view;
+mod numbers;
 mod plot_source;
 mod search;
 mod settings;
@@ -649,7 +650,12 @@ impl HdfscopeApp {
             Some(x) => self.x_axis(&source, x),
             None => (None, None),
         };
-        let axes = Axes { y_title, x, x_note };
+        let axes = Axes {
+            y_title,
+            y_units: data.info.units().map(str::to_owned),
+            x,
+            x_note,
+        };
         let view = LineView::new(source, outside, axes, &mut self.loader, &mut self.next_req);
         self.line = Some((sel, view));
     }
@@ -695,7 +701,15 @@ impl HdfscopeApp {
             ));
         }
         let title = info.axis_title(&x.name);
-        (Some(XAxis { source, title }), None)
+        let units = info.units().map(str::to_owned);
+        (
+            Some(XAxis {
+                source,
+                title,
+                units,
+            }),
+            None,
+        )
     }
 
     fn central(&mut self, ui: &mut egui::Ui) {
