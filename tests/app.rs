@@ -546,3 +546,34 @@ fn cf_fill_values_are_masked_and_packed_values_unpacked() {
     // The two fill values are missing, not -999 * 0.01 + 273.15; the rest are kelvin.
     h.get_by_label("10 samples · min 273.15 · max 280.15 · mean 276.65 · 2 missing");
 }
+
+#[test]
+fn a_dimension_mapper_picks_lines_through_n_d_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("grid.h5");
+    let f = hdf5::File::create(&path).unwrap();
+    // Row r holds r * 1000 + column.
+    let grid = ndarray::Array2::from_shape_fn((3, 100), |(r, c)| (r * 1000 + c) as f64);
+    f.new_dataset_builder()
+        .with_data(&grid)
+        .create("grid")
+        .unwrap();
+    drop(f);
+    let mut h = harness(vec![OpenRequest {
+        path,
+        select: Some("/grid".into()),
+    }]);
+    // A row at a time by default: row 0.
+    h.get_by_label("100 samples · min 0 · max 99 · mean 49.5");
+    h.get_by_label("next index of axis 0").click();
+    settle(&mut h);
+    h.get_by_label("next index of axis 0").click();
+    settle(&mut h);
+    h.get_by_label("100 samples · min 2000 · max 2099 · mean 2049.5");
+    // Columns instead: x along axis 0, at column 0.
+    h.get_by_label("x").click();
+    settle(&mut h);
+    h.get_by_label("along axis 0 (3)").click();
+    settle(&mut h);
+    h.get_by_label("3 samples · min 0 · max 2000 · mean 1000");
+}

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use super::numbers::{num, si};
 use crate::loader::lod::{AxisMap, Segments, decimate};
 use crate::loader::{LineSource, Loader, Outcome, ReqId, Request, SharedLod, Stats};
+use crate::model::Line;
 
 /// Requests slower than this show a progress bar.
 const SHOW_PROGRESS_AFTER: Duration = Duration::from_millis(100);
@@ -73,6 +74,8 @@ struct Drawn {
 
 pub struct LineView {
     source: LineSource,
+    /// The dataset's shape: a dimension mapper picks the line through N-D data.
+    shape: Vec<u64>,
     /// The other files the values are kept in ("" when none); read only when allowed.
     outside_files: String,
     state: State,
@@ -97,6 +100,7 @@ impl LineView {
     /// and of its x axis.
     pub fn new(
         source: LineSource,
+        shape: Vec<u64>,
         outside_files: String,
         axes: Axes,
         loader: &mut Loader,
@@ -104,6 +108,7 @@ impl LineView {
     ) -> Self {
         let mut v = Self {
             source,
+            shape,
             outside_files,
             state: State::Loading,
             req: None,
@@ -277,19 +282,86 @@ impl LineView {
         x.map.as_ref().map_or(i, |m| m.value(i))
     }
 
-    pub fn ui(&mut self, ui: &mut egui::Ui, loader: &mut Loader, next_req: &mut ReqId) {
+    /// Draws the view; returns a new line when the user picks another one through N-D data.
+    pub fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        loader: &mut Loader,
+        next_req: &mut ReqId,
+    ) -> Option<Line> {
+        let picked = self.mapper(ui);
         self.status_row(ui, loader, next_req);
         // After a failure there is nothing trustworthy to draw, and fetching more would
         // only fail again until the user retries.
         if self.lod.is_none() || matches!(self.state, State::Failed(_)) {
-            return;
+            return picked;
         }
-        let fetch = self.state != State::Cancelled;
         if self.x.is_some() && self.x_map().is_none() {
             // The x axis decides the plot's units: wait for it (it streams like the data).
             ui.spinner();
-            return;
+            return picked;
         }
+        self.plot(ui, loader, next_req);
+        picked
+    }
+
+    /// For N-D data: which axis runs along x, and the index of every other axis.
+    fn mapper(&self, ui: &mut egui::Ui) -> Option<Line> {
+        let rank = self.shape.len();
+        if rank < 2 {
+            return None;
+        }
+        let line = &self.source.line;
+        let mut picked = None;
+        ui.horizontal_wrapped(|ui| {
+            let axis_text = |k: usize| format!("along axis {k} ({})", self.shape[k]);
+            egui::ComboBox::from_label("x")
+                .selected_text(axis_text(line.axis))
+                .show_ui(ui, |ui| {
+                    for k in 0..rank {
+                        if ui.selectable_label(k == line.axis, axis_text(k)).clicked()
+                            && k != line.axis
+                        {
+                            picked = Some(Line {
+                                axis: k,
+                                at: line.at.clone(),
+                            });
+                        }
+                    }
+                });
+            for k in (0..rank).filter(|k| *k != line.axis) {
+                let last = self.shape[k].saturating_sub(1);
+                let mut at = line.at[k];
+                let name = ui.label(format!("axis {k}:"));
+                let step = |ui: &mut egui::Ui, text: &str, what: &str, enabled: bool| {
+                    let r = ui.add_enabled(enabled, egui::Button::new(text));
+                    let label = format!("{what} index of axis {k}");
+                    r.widget_info(|| {
+                        egui::WidgetInfo::labeled(egui::Role::Button, enabled, &label)
+                    });
+                    r.clicked()
+                };
+                if step(ui, "-", "previous", at > 0) {
+                    at -= 1;
+                }
+                ui.add(egui::DragValue::new(&mut at).range(0..=last))
+                    .labelled_by(name.id);
+                if step(ui, "+", "next", at < last) {
+                    at += 1;
+                }
+                ui.label(format!("of {}", self.shape[k]));
+                if at != line.at[k] {
+                    let mut next = line.clone();
+                    next.at[k] = at;
+                    picked = Some(next);
+                }
+            }
+        });
+        picked
+    }
+
+    fn plot(&mut self, ui: &mut egui::Ui, loader: &mut Loader, next_req: &mut ReqId) {
+        let fetch = self.state != State::Cancelled;
         let columns = (ui.available_width() * ui.pixels_per_point()).max(1.0) as usize;
         let len = self.source.len as f64;
         let mut wanted_raw = None;

@@ -116,6 +116,8 @@ pub struct HdfscopeApp {
     line: Option<(Selection, LineView)>,
     /// The last data request id handed out.
     next_req: ReqId,
+    /// The line the user chose through each N-D dataset (axis and fixed indices).
+    line_choices: HashMap<Selection, Line>,
 }
 
 impl HdfscopeApp {
@@ -153,6 +155,7 @@ impl HdfscopeApp {
             rows_dirty: true,
             line: None,
             next_req: 0,
+            line_choices: HashMap::new(),
         };
         for r in open {
             app.open(r);
@@ -637,18 +640,25 @@ impl HdfscopeApp {
         let Some(InfoState::Ready(data)) = self.infos.get(&key) else {
             return;
         };
-        let Some(source) = line_source(file, &data.info) else {
+        let chosen = self.line_choices.get(&key);
+        let Some(source) = line_source(file, &data.info, chosen) else {
             return;
         };
+        let shape = data
+            .info
+            .dataset
+            .as_ref()
+            .map(|d| d.shape.dims().to_vec())
+            .unwrap_or_default();
         let outside = (data.info.dataset.as_ref())
             .map(|d| d.layout.outside_files().join(", "))
             .unwrap_or_default();
         let base = source.path.rsplit('/').next().unwrap_or(&source.path);
         let name = data.info.attr_text("long_name").unwrap_or(base);
         let y_title = data.info.axis_title(name);
-        let (x, x_note) = match &spec.x {
-            Some(x) => self.x_axis(&source, x),
-            None => (None, None),
+        let (x, x_note) = match spec.axes.get(source.line.axis) {
+            Some(Some(x)) => self.x_axis(&source, x),
+            _ => (None, None),
         };
         let axes = Axes {
             y_title,
@@ -656,7 +666,14 @@ impl HdfscopeApp {
             x,
             x_note,
         };
-        let view = LineView::new(source, outside, axes, &mut self.loader, &mut self.next_req);
+        let view = LineView::new(
+            source,
+            shape,
+            outside,
+            axes,
+            &mut self.loader,
+            &mut self.next_req,
+        );
         self.line = Some((sel, view));
     }
 
@@ -691,7 +708,8 @@ impl HdfscopeApp {
             Some(InfoState::Failed(e)) => return note(format!("not used: {e}")),
             Some(InfoState::Loading) | None => return note("not used: not read".to_owned()),
         };
-        let Some(source) = line_source(data.file, info) else {
+        let Some(source) = line_source(data.file, info, None).filter(|s| s.line.at.len() == 1)
+        else {
             return note("not used: it is not a 1-D numeric dataset".to_owned());
         };
         if source.len != data.len {
@@ -726,6 +744,7 @@ impl HdfscopeApp {
             .map(OpenFile::name)
             .unwrap_or_default();
         ui.heading(format!("{file_name} :: {}", sel.path));
+        let mut rechosen = None;
         match self.infos.get(&sel) {
             Some(InfoState::Ready(view)) => {
                 let info = &view.info;
@@ -748,7 +767,13 @@ impl HdfscopeApp {
                         if v.source().path != sel.path {
                             ui.weak(format!("Plot of {}", v.source().path));
                         }
-                        v.ui(ui, &mut self.loader, &mut self.next_req);
+                        if let Some(line) = v.ui(ui, &mut self.loader, &mut self.next_req) {
+                            let key = Selection {
+                                file: sel.file,
+                                path: v.source().path.clone(),
+                            };
+                            rechosen = Some((key, line));
+                        }
                     }
                     _ if info.kind == ObjectKind::Dataset => {
                         ui.weak("Images and tables of the data come next.");
@@ -763,11 +788,18 @@ impl HdfscopeApp {
                 ui.colored_label(ui.visuals().error_fg_color, e);
             }
         }
+        if let Some((key, line)) = rechosen {
+            self.line_choices.insert(key, line);
+            // Rebuilt next frame on the new line, with that axis's own x.
+            self.drop_data_view();
+        }
     }
 }
 
 /// The line to plot for a dataset: 1-D integer or float data.
-fn line_source(file: FileId, info: &ObjectInfo) -> Option<LineSource> {
+/// The line to plot through an integer or float dataset: `chosen` when it fits the
+/// dataset's shape, else along the last axis at index 0 of the others.
+fn line_source(file: FileId, info: &ObjectInfo, chosen: Option<&Line>) -> Option<LineSource> {
     let ds = info.dataset.as_ref()?;
     if !matches!(ds.dtype, DType::Integer { .. } | DType::Float { .. }) {
         return None;
@@ -775,16 +807,29 @@ fn line_source(file: FileId, info: &ObjectInfo) -> Option<LineSource> {
     let Shape::Simple { dims, .. } = &ds.shape else {
         return None;
     };
-    let [len] = dims[..] else { return None };
+    let rank = dims.len();
+    let line = chosen
+        .filter(|l| {
+            l.axis < rank
+                && l.at.len() == rank
+                && l.at.iter().zip(dims).all(|(i, d)| i < d || *d == 0)
+        })
+        .cloned()
+        .or_else(|| {
+            Some(Line {
+                axis: rank.checked_sub(1)?,
+                at: vec![0; rank],
+            })
+        })?;
     let chunk = match &ds.layout {
-        Layout::Chunked { chunks } => chunks.first().copied(),
+        Layout::Chunked { chunks } => chunks.get(line.axis).copied(),
         _ => None,
     };
     Some(LineSource {
         file,
         path: info.path.clone(),
-        line: Line::whole_1d(),
-        len,
+        len: dims[line.axis],
+        line,
         chunk,
         outside: false,
         calibration: Calibration::from_attrs(info),

@@ -26,11 +26,11 @@ pub enum Resolve {
     Plot(PlotSpec),
 }
 
-/// A line to plot: the data and, when the file names one, the x axis and its title.
+/// What to plot: the data and, per dimension of it, the axis the file names (if any).
 #[derive(Debug, PartialEq, Eq)]
 pub struct PlotSpec {
     pub data: String,
-    pub x: Option<XSpec>,
+    pub axes: Vec<Option<XSpec>>,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -66,8 +66,9 @@ pub fn resolve<'a>(path: &str, info: impl Fn(&str) -> Lookup<'a>) -> Resolve {
             }
             ObjectKind::Datatype | ObjectKind::Link => return Resolve::Nothing,
         };
-        // The data and the axis must be known before the plot starts, in their units.
-        for needed in std::iter::once(&spec.data).chain(spec.x.as_ref().map(|x| &x.path)) {
+        // The data and its axes must be known before the plot starts, in their units.
+        let axes = spec.axes.iter().flatten().map(|x| &x.path);
+        for needed in std::iter::once(&spec.data).chain(axes) {
             if matches!(info(needed), Lookup::Pending) {
                 return Resolve::Need(needed.clone());
             }
@@ -80,46 +81,62 @@ pub fn resolve<'a>(path: &str, info: impl Fn(&str) -> Lookup<'a>) -> Resolve {
     Resolve::Nothing
 }
 
-/// A dataset: x from the first scale attached to its first axis, else from a NeXus `axes`
-/// attribute on the dataset itself (the older NeXus style, names separated by `:` or `,`).
+/// A dataset: each axis from the first scale attached to that dimension, else from a NeXus
+/// `axes` attribute on the dataset itself (the older NeXus style: names separated by `:` or
+/// `,`, one per dimension).
 fn dataset_spec(node: &ObjectInfo) -> PlotSpec {
-    let dim = node.dims.first();
-    let scale = dim.and_then(|d| d.scales.first()).map(|s| XSpec {
-        path: s.path.clone(),
-        name: (s.name.clone())
-            .or_else(|| dim.and_then(|d| d.label.clone()))
-            .unwrap_or_else(|| s.path.clone()),
+    let nexus = node.attr_text("axes").map_or_else(Vec::new, |a| {
+        a.split([':', ',', ' '])
+            .filter(|a| !a.is_empty())
+            .collect::<Vec<_>>()
     });
-    let nexus = || {
-        let axes = node.attr_text("axes")?;
-        let first = axes
-            .split([':', ',', ' '])
-            .find(|a| !a.is_empty() && *a != ".")?;
-        Some(XSpec {
-            path: join_path(parent_path(&node.path), first),
-            name: first.to_owned(),
+    let rank = node.dataset.as_ref().map_or_else(
+        || node.dims.len().max(nexus.len()),
+        |d| d.shape.dims().len(),
+    );
+    let axes = (0..rank)
+        .map(|i| {
+            let dim = node.dims.get(i);
+            let scale = dim.and_then(|d| d.scales.first()).map(|s| XSpec {
+                path: s.path.clone(),
+                name: (s.name.clone())
+                    .or_else(|| dim.and_then(|d| d.label.clone()))
+                    .unwrap_or_else(|| s.path.clone()),
+            });
+            scale.or_else(|| {
+                let name = nexus.get(i).filter(|a| **a != ".")?;
+                Some(XSpec {
+                    path: join_path(parent_path(&node.path), name),
+                    name: (*name).to_owned(),
+                })
+            })
         })
-    };
+        .collect();
     PlotSpec {
         data: node.path.clone(),
-        x: scale.or_else(nexus),
+        axes,
     }
 }
 
-/// An NXdata group: `signal` names the data; the first `axes` entry (unless ".") the x.
+/// An NXdata group: `signal` names the data; `axes` one axis per dimension ("." for none).
 fn nxdata_spec(node: &ObjectInfo, signal: &str) -> PlotSpec {
-    let axes = node.attr_texts("axes");
-    let x = axes
-        .first()
-        .and_then(|a| a.split([':', ',']).next())
-        .filter(|a| !a.is_empty() && *a != ".")
-        .map(|a| XSpec {
-            path: join_path(&node.path, a),
-            name: a.to_owned(),
-        });
+    let names: Vec<&str> = node
+        .attr_texts("axes")
+        .into_iter()
+        .flat_map(|a| a.split([':', ',']))
+        .collect();
+    let axes = names
+        .into_iter()
+        .map(|a| {
+            (!a.is_empty() && a != ".").then(|| XSpec {
+                path: join_path(&node.path, a),
+                name: a.to_owned(),
+            })
+        })
+        .collect();
     PlotSpec {
         data: join_path(&node.path, signal),
-        x,
+        axes,
     }
 }
 
@@ -198,10 +215,10 @@ mod tests {
             resolve_in(&all, "/"),
             Resolve::Plot(PlotSpec {
                 data: "/entry/data/counts".into(),
-                x: Some(XSpec {
+                axes: vec![Some(XSpec {
                     path: "/entry/data/x".into(),
                     name: "x".into()
-                }),
+                })],
             })
         );
         // "." means no axis; a list names one axis per dimension, the first is x.
@@ -213,10 +230,19 @@ mod tests {
             ),
             node("/d/s", ObjectKind::Dataset, &[]),
         ];
-        assert!(matches!(
-            resolve_in(&dotted, "/d"),
-            Resolve::Plot(PlotSpec { x: None, .. })
-        ));
+        let Resolve::Plot(spec) = resolve_in(
+            &[
+                dotted[0].clone(),
+                dotted[1].clone(),
+                node("/d/y", ObjectKind::Dataset, &[]),
+            ],
+            "/d",
+        ) else {
+            panic!()
+        };
+        assert_eq!(spec.axes.len(), 2);
+        assert!(spec.axes[0].is_none());
+        assert_eq!(spec.axes[1].as_ref().unwrap().path, "/d/y");
     }
 
     #[test]
@@ -234,10 +260,10 @@ mod tests {
             old,
             Resolve::Plot(PlotSpec {
                 data: "/scan/counts".into(),
-                x: Some(XSpec {
+                axes: vec![Some(XSpec {
                     path: "/scan/two_theta".into(),
                     name: "two_theta".into()
-                }),
+                })],
             })
         );
         d.dims = vec![Dim {
@@ -254,7 +280,7 @@ mod tests {
             panic!()
         };
         assert_eq!(
-            spec.x.unwrap().name,
+            spec.axes[0].as_ref().unwrap().name,
             "angle",
             "the axis label when the scale has no NAME"
         );
