@@ -577,3 +577,34 @@ fn a_dimension_mapper_picks_lines_through_n_d_data() {
     settle(&mut h);
     h.get_by_label("3 samples · min 0 · max 2000 · mean 1000");
 }
+
+#[test]
+fn cf_time_coordinates_read_as_dates() {
+    use hdf5::types::VarLenUnicode;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("daily.nc");
+    let f = hdf5::File::create(&path).unwrap();
+    let days: Vec<f64> = (0..30).map(|i| f64::from(i) * 86_400.0).collect();
+    let time = f.new_dataset::<f64>().shape(30).create("time").unwrap();
+    time.write(&days).unwrap();
+    time.new_attr::<VarLenUnicode>()
+        .create("units")
+        .unwrap()
+        .write_scalar(
+            &"seconds since 2020-01-01 00:00:00"
+                .parse::<VarLenUnicode>()
+                .unwrap(),
+        )
+        .unwrap();
+    let temp = f.new_dataset::<f32>().shape(30).create("temp").unwrap();
+    temp.write(&[1.5f32; 30]).unwrap();
+    scales::attach(&temp, &time, "time");
+    drop((time, temp, f));
+    let h = harness(vec![OpenRequest {
+        path,
+        select: Some("/temp".into()),
+    }]);
+    h.get_by_label(
+        "x: time (seconds since 2020-01-01 00:00:00) from 2020-01-01 to 2020-01-30 (/time)",
+    );
+}

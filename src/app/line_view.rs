@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use super::numbers::{num, si};
 use crate::loader::lod::{AxisMap, Segments, decimate};
 use crate::loader::{LineSource, Loader, Outcome, ReqId, Request, SharedLod, Stats};
-use crate::model::Line;
+use crate::model::{Line, TimeUnits};
 
 /// Requests slower than this show a progress bar.
 const SHOW_PROGRESS_AFTER: Duration = Duration::from_millis(100);
@@ -39,6 +39,18 @@ pub struct XAxis {
     pub source: LineSource,
     pub title: String,
     pub units: Option<String>,
+    /// CF time units ("seconds since ..."): values are shown as dates.
+    pub time: Option<TimeUnits>,
+}
+
+impl XAxis {
+    /// An x value as text: a date for time axes (as precise as `span` calls for), else a
+    /// number with the axis's units.
+    fn text(&self, v: f64, span: f64) -> String {
+        self.time
+            .and_then(|t| t.format(v, span))
+            .unwrap_or_else(|| si(v, self.units.as_deref()))
+    }
 }
 
 /// An x axis being loaded or in use.
@@ -375,14 +387,17 @@ impl LineView {
             .as_ref()
             .map_or_else(|| "sample index".to_owned(), |x| x.axis.title.clone());
         let (first, last) = (self.x_of(0.0), self.x_of((len - 1.0).max(0.0)));
-        let x_units = self.x.as_ref().and_then(|x| x.axis.units.clone());
+        let x_axis = self.x.as_ref().map(|x| x.axis.clone());
+        let tick_axis = x_axis.clone();
         let y_units = self.y_units.clone();
         // The readout: the nearest drawn point (a sample, or a bucket's extreme, which is a
         // sample too) in the axes' units.
         let readout = move |pos: &egui_plot::HoverPosition<'_>| match pos {
             egui_plot::HoverPosition::NearDataPoint { position, .. } => Some(format!(
                 "x {}\ny {}",
-                si(position.x, x_units.as_deref()),
+                x_axis
+                    .as_ref()
+                    .map_or_else(|| num(position.x), |x| x.text(position.x, 0.0)),
                 si(position.y, y_units.as_deref())
             )),
             egui_plot::HoverPosition::Elsewhere { .. } => None,
@@ -393,6 +408,10 @@ impl LineView {
             .x_axis_label(x_title)
             .y_axis_label(self.y_title.clone())
             .label_formatter(readout)
+            .x_axis_formatter(move |mark, range| match &tick_axis {
+                Some(x) if x.time.is_some() => x.text(mark.value, range.end() - range.start()),
+                _ => num(mark.value),
+            })
             .show(ui, |p| {
                 let b = p.plot_bounds();
                 // The visible x range as sample indices (an axis may run either way).
@@ -472,12 +491,14 @@ impl LineView {
             && let Some(m) = &x.map
         {
             let last = (self.source.len as f64 - 1.0).max(0.0);
+            let (a, b) = (m.value(0.0), m.value(last));
+            let (a, b) = match x.axis.time {
+                Some(_) => (x.axis.text(a, b - a), x.axis.text(b, b - a)),
+                None => (num(a), num(b)),
+            };
             ui.weak(format!(
-                "x: {} from {} to {} ({})",
-                x.axis.title,
-                num(m.value(0.0)),
-                num(m.value(last)),
-                x.axis.source.path
+                "x: {} from {a} to {b} ({})",
+                x.axis.title, x.axis.source.path
             ));
         }
         if let Some(note) = &self.x_note {

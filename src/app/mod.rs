@@ -30,7 +30,9 @@ use self::line_view::{Axes, LineView, XAxis};
 use self::plot_source::{Lookup, Resolve, XSpec};
 use self::search::Search;
 use crate::loader::{FileId, LineSource, Loader, LoaderConfig, ReqId, Request, Response};
-use crate::model::{Calibration, DType, Layout, Line, ObjectId, ObjectInfo, ObjectKind, Shape};
+use crate::model::{
+    Calibration, DType, Layout, Line, ObjectId, ObjectInfo, ObjectKind, Shape, TimeUnits,
+};
 
 /// The id under which the window and its saved state are known to the desktop.
 pub const APP_ID: &str = "io.github.hdfscope.Hdfscope";
@@ -720,11 +722,13 @@ impl HdfscopeApp {
         }
         let title = info.axis_title(&x.name);
         let units = info.units().map(str::to_owned);
+        let time = units.as_deref().and_then(TimeUnits::parse);
         (
             Some(XAxis {
                 source,
                 title,
                 units,
+                time,
             }),
             None,
         )

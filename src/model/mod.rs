@@ -8,6 +8,7 @@ pub mod calibration;
 pub mod dtype;
 pub mod node;
 pub mod selection;
+pub mod time_units;
 pub mod value;
 
 pub use calibration::Calibration;
@@ -18,4 +19,5 @@ pub use node::{
     join_path, normalize_path, parent_path, split_target,
 };
 pub use selection::{AxisSlice, Hyperslab, Line, SliceError, parse_slice, resolve};
+pub use time_units::TimeUnits;
 pub use value::{RefTarget, Region, Value, Values, bytes_to_hex, values_text};
