@@ -608,3 +608,17 @@ fn cf_time_coordinates_read_as_dates() {
         "x: time (seconds since 2020-01-01 00:00:00) from 2020-01-01 to 2020-01-30 (/time)",
     );
 }
+
+#[test]
+fn plot_controls_reset_and_switch_axes_to_log() {
+    let mut h = harness(vec![OpenRequest::from_arg(PathBuf::from(format!(
+        "{}::/waveforms/signal",
+        demo().display()
+    )))]);
+    h.get_by_label("log y").click();
+    settle(&mut h);
+    h.get_by_label("Reset view").click();
+    settle(&mut h);
+    // The data is unchanged by how it is drawn.
+    h.get_by_label("100000 samples · min -1.012427 · max 1.022445 · mean 0.000295");
+}

@@ -105,6 +105,10 @@ pub struct LineView {
     x: Option<XState>,
     /// Why the file's x axis is not used.
     x_note: Option<String>,
+    log_x: bool,
+    log_y: bool,
+    /// Return to the whole line on the next frame.
+    reset: bool,
 }
 
 impl LineView {
@@ -140,6 +144,9 @@ impl LineView {
                 raw_req: None,
             }),
             x_note: axes.x_note,
+            log_x: false,
+            log_y: false,
+            reset: false,
         };
         v.load(loader, next_req);
         v
@@ -372,7 +379,24 @@ impl LineView {
         picked
     }
 
+    /// Reset and per-axis log scale (the keys: 0 resets, + and - zoom, arrows pan).
+    fn controls(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            if ui.button("Reset view").clicked() {
+                self.reset = true;
+            }
+            for (on, name) in [(&mut self.log_x, "log x"), (&mut self.log_y, "log y")] {
+                if ui.checkbox(on, name).changed() {
+                    self.reset = true;
+                    self.drawn = None;
+                }
+            }
+        });
+    }
+
     fn plot(&mut self, ui: &mut egui::Ui, loader: &mut Loader, next_req: &mut ReqId) {
+        self.controls(ui);
+        let (log_x, log_y) = (self.log_x, self.log_y);
         let fetch = self.state != State::Cancelled;
         let columns = (ui.available_width() * ui.pixels_per_point()).max(1.0) as usize;
         let len = self.source.len as f64;
@@ -387,19 +411,21 @@ impl LineView {
             .as_ref()
             .map_or_else(|| "sample index".to_owned(), |x| x.axis.title.clone());
         let (first, last) = (self.x_of(0.0), self.x_of((len - 1.0).max(0.0)));
+        let (first, last) = (to_log(first, log_x), to_log(last, log_x));
         let x_axis = self.x.as_ref().map(|x| x.axis.clone());
         let tick_axis = x_axis.clone();
         let y_units = self.y_units.clone();
         // The readout: the nearest drawn point (a sample, or a bucket's extreme, which is a
         // sample too) in the axes' units.
         let readout = move |pos: &egui_plot::HoverPosition<'_>| match pos {
-            egui_plot::HoverPosition::NearDataPoint { position, .. } => Some(format!(
-                "x {}\ny {}",
-                x_axis
-                    .as_ref()
-                    .map_or_else(|| num(position.x), |x| x.text(position.x, 0.0)),
-                si(position.y, y_units.as_deref())
-            )),
+            egui_plot::HoverPosition::NearDataPoint { position, .. } => {
+                let (x, y) = (from_log(position.x, log_x), from_log(position.y, log_y));
+                Some(format!(
+                    "x {}\ny {}",
+                    x_axis.as_ref().map_or_else(|| num(x), |a| a.text(x, 0.0)),
+                    si(y, y_units.as_deref())
+                ))
+            }
             egui_plot::HoverPosition::Elsewhere { .. } => None,
         };
         egui_plot::Plot::new(("line", self.source.path.clone(), self.source.file))
@@ -408,26 +434,43 @@ impl LineView {
             .x_axis_label(x_title)
             .y_axis_label(self.y_title.clone())
             .label_formatter(readout)
-            .x_axis_formatter(move |mark, range| match &tick_axis {
-                Some(x) if x.time.is_some() => x.text(mark.value, range.end() - range.start()),
-                _ => num(mark.value),
+            .x_axis_formatter(move |mark, range| {
+                let v = from_log(mark.value, log_x);
+                match &tick_axis {
+                    Some(x) if x.time.is_some() => {
+                        let span = from_log(*range.end(), log_x) - from_log(*range.start(), log_x);
+                        x.text(v, span)
+                    }
+                    _ => num(v),
+                }
             })
+            .y_axis_formatter(move |mark, _| num(from_log(mark.value, log_y)))
             .show(ui, |p| {
+                if std::mem::take(&mut self.reset) {
+                    p.set_auto_bounds(true);
+                }
+                keyboard(p);
                 let b = p.plot_bounds();
+                let (bx0, bx1) = (from_log(b.min()[0], log_x), from_log(b.max()[0], log_x));
                 // The visible x range as sample indices (an axis may run either way).
                 let (i0, i1) = match self.x_map() {
                     Some(m) => {
-                        let (a, b) = (m.index(b.min()[0]), m.index(b.max()[0]));
+                        let (a, b) = (m.index(bx0), m.index(bx1));
                         (a.min(b), a.max(b) + 1.0)
                     }
-                    None => (b.min()[0], b.max()[0]),
+                    None => (bx0, bx1),
                 };
                 let (segments, raw, fetch) = self.segments(i0.max(0.0), i1.min(len), columns);
                 wanted_raw = fetch;
                 // Sparse raw samples get markers, so single samples can be told apart.
                 let markers = raw && segments.iter().map(Vec::len).sum::<usize>() <= columns / 6;
-                for s in segments {
-                    let pts: Vec<[f64; 2]> = s.iter().map(|&[i, y]| [self.x_of(i), y]).collect();
+                let runs = segments.iter().flat_map(|s| {
+                    let pts = s
+                        .iter()
+                        .map(|&[i, y]| [to_log(self.x_of(i), log_x), to_log(y, log_y)]);
+                    finite_runs(pts)
+                });
+                for pts in runs.collect::<Vec<_>>() {
                     if markers {
                         let dots = egui_plot::Points::new(name.clone(), pts.clone());
                         p.points(dots.radius(2.5).color(LINE_COLOR));
@@ -628,4 +671,73 @@ impl LineView {
 fn take(next: &mut ReqId) -> ReqId {
     *next += 1;
     *next
+}
+
+/// A value on a log axis (log10; NaN where the log is undefined), or itself.
+fn to_log(v: f64, log: bool) -> f64 {
+    match log {
+        true if v > 0.0 => v.log10(),
+        true => f64::NAN,
+        false => v,
+    }
+}
+
+/// The inverse of [`to_log`].
+fn from_log(v: f64, log: bool) -> f64 {
+    if log { 10f64.powf(v) } else { v }
+}
+
+/// Splits points into runs without NaN (a log axis drops zero and negative values).
+fn finite_runs(points: impl Iterator<Item = [f64; 2]>) -> Vec<Vec<[f64; 2]>> {
+    let mut runs = vec![Vec::new()];
+    for p in points {
+        if p[0].is_finite() && p[1].is_finite() {
+            if let Some(r) = runs.last_mut() {
+                r.push(p);
+            }
+        } else if runs.last().is_some_and(|r| !r.is_empty()) {
+            runs.push(Vec::new());
+        }
+    }
+    runs.retain(|r| !r.is_empty());
+    runs
+}
+
+/// Keyboard zoom and pan while the pointer is over the plot: + and - zoom, arrows pan by a
+/// tenth of the view, 0 returns to the whole line.
+fn keyboard(p: &mut egui_plot::PlotUi<'_>) {
+    if !p.response().hovered() {
+        return;
+    }
+    let (zoom_in, zoom_out, left, right, reset) = p.ctx().input(|i| {
+        (
+            i.key_pressed(egui::Key::Plus) || i.key_pressed(egui::Key::Equals),
+            i.key_pressed(egui::Key::Minus),
+            i.key_pressed(egui::Key::ArrowLeft),
+            i.key_pressed(egui::Key::ArrowRight),
+            i.key_pressed(egui::Key::Num0),
+        )
+    });
+    let b = p.plot_bounds();
+    let center = egui_plot::PlotPoint::new(
+        (b.min()[0] + b.max()[0]) / 2.0,
+        (b.min()[1] + b.max()[1]) / 2.0,
+    );
+    if zoom_in {
+        p.zoom_bounds(egui::vec2(1.25, 1.0), center);
+    }
+    if zoom_out {
+        p.zoom_bounds(egui::vec2(0.8, 1.0), center);
+    }
+    // In plot units: a tenth of what is visible.
+    let step = ((b.max()[0] - b.min()[0]) / 10.0) as f32;
+    if left {
+        p.translate_bounds(egui::vec2(-step, 0.0));
+    }
+    if right {
+        p.translate_bounds(egui::vec2(step, 0.0));
+    }
+    if reset {
+        p.set_auto_bounds(true);
+    }
 }
