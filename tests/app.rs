@@ -622,3 +622,29 @@ fn plot_controls_reset_and_switch_axes_to_log() {
     // The data is unchanged by how it is drawn.
     h.get_by_label("100000 samples · min -1.012427 · max 1.022445 · mean 0.000295");
 }
+
+#[test]
+fn the_x_values_can_be_picked_or_taken_from_any_dataset() {
+    let mut h = harness(vec![OpenRequest::from_arg(PathBuf::from(format!(
+        "{}::/waveforms/signal",
+        demo().display()
+    )))]);
+    h.get_by_label("x: time (s) from 0 to 9.9999 (/waveforms/time)");
+    // Back to the sample index through the picker.
+    h.get_by_label("x values").click();
+    settle(&mut h);
+    h.get_by_label("sample index").click();
+    settle(&mut h);
+    assert!(
+        h.query_by_label_contains("x: time").is_none(),
+        "no time axis any more"
+    );
+    // Any 1-D dataset of the same length can be the x, from the tree's context menu.
+    // The tree row (the inspector also shows a "time" label).
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "time")
+        .click_secondary();
+    settle(&mut h);
+    h.get_by_label("Use as x of the plot").click();
+    settle(&mut h);
+    h.get_by_label("x: time (s) from 0 to 9.9999 (/waveforms/time)");
+}

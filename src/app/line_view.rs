@@ -32,6 +32,9 @@ pub struct Axes {
     pub x: Option<XAxis>,
     /// Why an x axis the file names is not used (shown to the user).
     pub x_note: Option<String>,
+    /// The x values to choose from: the file's axes for this dimension (path, name), and
+    /// the user's own pick when it is another dataset.
+    pub x_options: Vec<(String, String)>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -51,6 +54,21 @@ impl XAxis {
             .and_then(|t| t.format(v, span))
             .unwrap_or_else(|| si(v, self.units.as_deref()))
     }
+}
+
+/// What the user picked for the x values.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum XChoice {
+    /// The sample index.
+    Index,
+    /// A 1-D dataset of the same length, by path.
+    Path(String),
+}
+
+/// A change the user asked for that needs the view rebuilt.
+pub enum Pick {
+    Line(Line),
+    X(XChoice),
 }
 
 /// An x axis being loaded or in use.
@@ -109,6 +127,7 @@ pub struct LineView {
     log_y: bool,
     /// Return to the whole line on the next frame.
     reset: bool,
+    x_options: Vec<(String, String)>,
 }
 
 impl LineView {
@@ -147,6 +166,7 @@ impl LineView {
             log_x: false,
             log_y: false,
             reset: false,
+            x_options: axes.x_options,
         };
         v.load(loader, next_req);
         v
@@ -307,8 +327,11 @@ impl LineView {
         ui: &mut egui::Ui,
         loader: &mut Loader,
         next_req: &mut ReqId,
-    ) -> Option<Line> {
-        let picked = self.mapper(ui);
+    ) -> Option<Pick> {
+        let picked = self
+            .mapper(ui)
+            .map(Pick::Line)
+            .or_else(|| self.x_picker(ui).map(Pick::X));
         self.status_row(ui, loader, next_req);
         // After a failure there is nothing trustworthy to draw, and fetching more would
         // only fail again until the user retries.
@@ -322,6 +345,44 @@ impl LineView {
         }
         self.plot(ui, loader, next_req);
         picked
+    }
+
+    /// Which values run along x: the sample index or one of the axes the file names (or the
+    /// dataset the user chose with "Use as x").
+    fn x_picker(&self, ui: &mut egui::Ui) -> Option<XChoice> {
+        if self.x_options.is_empty() {
+            return None;
+        }
+        let current = self.x.as_ref().map(|x| x.axis.source.path.as_str());
+        let mut picked = None;
+        let label = |path: Option<&str>| match path {
+            None => "sample index".to_owned(),
+            Some(p) => self
+                .x_options
+                .iter()
+                .find(|(op, _)| op == p)
+                .map_or_else(|| p.to_owned(), |(op, name)| format!("{name} ({op})")),
+        };
+        egui::ComboBox::from_label("x values")
+            .selected_text(label(current))
+            .show_ui(ui, |ui| {
+                if ui
+                    .selectable_label(current.is_none(), label(None))
+                    .clicked()
+                {
+                    picked = Some(XChoice::Index);
+                }
+                for (path, _) in &self.x_options {
+                    let on = current == Some(path.as_str());
+                    if ui.selectable_label(on, label(Some(path))).clicked() && !on {
+                        picked = Some(XChoice::Path(path.clone()));
+                    }
+                }
+            });
+        picked.filter(|p| match p {
+            XChoice::Index => current.is_some(),
+            XChoice::Path(path) => current != Some(path.as_str()),
+        })
     }
 
     /// For N-D data: which axis runs along x, and the index of every other axis.

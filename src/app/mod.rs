@@ -26,7 +26,7 @@ pub use settings::{Settings, Theme};
 
 use self::dialog::{DialogResult, OpenDialog};
 use self::inspector::InfoView;
-use self::line_view::{Axes, LineView, XAxis};
+use self::line_view::{Axes, LineView, Pick, XAxis, XChoice};
 use self::plot_source::{Lookup, Resolve, XSpec};
 use self::search::Search;
 use crate::loader::{FileId, LineSource, Loader, LoaderConfig, ReqId, Request, Response};
@@ -120,6 +120,8 @@ pub struct HdfscopeApp {
     next_req: ReqId,
     /// The line the user chose through each N-D dataset (axis and fixed indices).
     line_choices: HashMap<Selection, Line>,
+    /// The x values the user chose for each dataset's plot.
+    x_choices: HashMap<Selection, XChoice>,
 }
 
 impl HdfscopeApp {
@@ -158,6 +160,7 @@ impl HdfscopeApp {
             line: None,
             next_req: 0,
             line_choices: HashMap::new(),
+            x_choices: HashMap::new(),
         };
         for r in open {
             app.open(r);
@@ -658,15 +661,42 @@ impl HdfscopeApp {
         let base = source.path.rsplit('/').next().unwrap_or(&source.path);
         let name = data.info.attr_text("long_name").unwrap_or(base);
         let y_title = data.info.axis_title(name);
-        let (x, x_note) = match spec.axes.get(source.line.axis) {
-            Some(Some(x)) => self.x_axis(&source, x),
-            _ => (None, None),
+        let y_units = data.info.units().map(str::to_owned);
+        let mut candidates = spec.axes.get(source.line.axis).cloned().unwrap_or_default();
+        let x_spec = match self.x_choices.get(&key) {
+            Some(XChoice::Index) => None,
+            Some(XChoice::Path(p)) => {
+                let chosen = candidates.iter().find(|c| c.path == *p).cloned();
+                let chosen = chosen.unwrap_or_else(|| XSpec {
+                    path: p.clone(),
+                    name: p.rsplit('/').next().unwrap_or(p).to_owned(),
+                });
+                if !candidates.contains(&chosen) {
+                    candidates.push(chosen.clone());
+                }
+                Some(chosen)
+            }
+            None => candidates.first().cloned(),
+        };
+        if let Some(x) = &x_spec {
+            let xkey = Selection {
+                file,
+                path: x.path.clone(),
+            };
+            if matches!(self.infos.get(&xkey), None | Some(InfoState::Loading)) {
+                return self.want_info(file, xkey.path);
+            }
+        }
+        let (x, x_note) = match &x_spec {
+            Some(x) => self.x_axis(&source, x),
+            None => (None, None),
         };
         let axes = Axes {
             y_title,
-            y_units: data.info.units().map(str::to_owned),
+            y_units,
             x,
             x_note,
+            x_options: candidates.into_iter().map(|c| (c.path, c.name)).collect(),
         };
         let view = LineView::new(
             source,
@@ -677,6 +707,36 @@ impl HdfscopeApp {
             &mut self.next_req,
         );
         self.line = Some((sel, view));
+    }
+
+    /// Applies a choice made in the data view for the dataset `key`; the view is rebuilt
+    /// on the next frame.
+    fn pick(&mut self, key: Selection, pick: Pick) {
+        match pick {
+            Pick::Line(line) => {
+                self.line_choices.insert(key, line);
+            }
+            Pick::X(x) => {
+                self.x_choices.insert(key, x);
+            }
+        }
+        self.drop_data_view();
+    }
+
+    /// "Use as x" from the tree: `path` becomes the x of the plot shown for `file`.
+    fn use_as_x(&mut self, file: FileId, path: String) {
+        let Some(data) = (self.line.as_ref())
+            .filter(|(s, _)| s.file == file)
+            .map(|(_, v)| v.source().path.clone())
+        else {
+            return;
+        };
+        self.pick(Selection { file, path: data }, Pick::X(XChoice::Path(path)));
+    }
+
+    /// The file of the plot on screen, if any (the tree offers "Use as x" for it).
+    fn plotted_file(&self) -> Option<FileId> {
+        self.line.as_ref().map(|(s, _)| s.file)
     }
 
     fn drop_data_view(&mut self) {
@@ -771,12 +831,12 @@ impl HdfscopeApp {
                         if v.source().path != sel.path {
                             ui.weak(format!("Plot of {}", v.source().path));
                         }
-                        if let Some(line) = v.ui(ui, &mut self.loader, &mut self.next_req) {
+                        if let Some(pick) = v.ui(ui, &mut self.loader, &mut self.next_req) {
                             let key = Selection {
                                 file: sel.file,
                                 path: v.source().path.clone(),
                             };
-                            rechosen = Some((key, line));
+                            rechosen = Some((key, pick));
                         }
                     }
                     _ if info.kind == ObjectKind::Dataset => {
@@ -792,10 +852,8 @@ impl HdfscopeApp {
                 ui.colored_label(ui.visuals().error_fg_color, e);
             }
         }
-        if let Some((key, line)) = rechosen {
-            self.line_choices.insert(key, line);
-            // Rebuilt next frame on the new line, with that axis's own x.
-            self.drop_data_view();
+        if let Some((key, pick)) = rechosen {
+            self.pick(key, pick);
         }
     }
 }

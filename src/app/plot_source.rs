@@ -26,14 +26,15 @@ pub enum Resolve {
     Plot(PlotSpec),
 }
 
-/// What to plot: the data and, per dimension of it, the axis the file names (if any).
+/// What to plot: the data and, per dimension of it, the axes the file names for it (every
+/// attached dimension scale, then a NeXus axis), the first being the default.
 #[derive(Debug, PartialEq, Eq)]
 pub struct PlotSpec {
     pub data: String,
-    pub axes: Vec<Option<XSpec>>,
+    pub axes: Vec<Vec<XSpec>>,
 }
 
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct XSpec {
     pub path: String,
     /// The axis name to show (a scale's NAME, an axis label, or the axis dataset's name).
@@ -97,19 +98,23 @@ fn dataset_spec(node: &ObjectInfo) -> PlotSpec {
     let axes = (0..rank)
         .map(|i| {
             let dim = node.dims.get(i);
-            let scale = dim.and_then(|d| d.scales.first()).map(|s| XSpec {
-                path: s.path.clone(),
-                name: (s.name.clone())
-                    .or_else(|| dim.and_then(|d| d.label.clone()))
-                    .unwrap_or_else(|| s.path.clone()),
+            let scales = dim
+                .map_or(&[][..], |d| &d.scales[..])
+                .iter()
+                .map(|s| XSpec {
+                    path: s.path.clone(),
+                    name: (s.name.clone())
+                        .or_else(|| dim.and_then(|d| d.label.clone()))
+                        .unwrap_or_else(|| s.path.clone()),
+                });
+            let named = nexus.get(i).filter(|a| **a != ".").map(|name| XSpec {
+                path: join_path(parent_path(&node.path), name),
+                name: (*name).to_owned(),
             });
-            scale.or_else(|| {
-                let name = nexus.get(i).filter(|a| **a != ".")?;
-                Some(XSpec {
-                    path: join_path(parent_path(&node.path), name),
-                    name: (*name).to_owned(),
-                })
-            })
+            let mut all: Vec<XSpec> = scales.chain(named).collect();
+            // The same dataset named both ways is one choice.
+            all.dedup_by(|a, b| a.path == b.path);
+            all
         })
         .collect();
     PlotSpec {
@@ -128,10 +133,13 @@ fn nxdata_spec(node: &ObjectInfo, signal: &str) -> PlotSpec {
     let axes = names
         .into_iter()
         .map(|a| {
-            (!a.is_empty() && a != ".").then(|| XSpec {
-                path: join_path(&node.path, a),
-                name: a.to_owned(),
-            })
+            (!a.is_empty() && a != ".")
+                .then(|| XSpec {
+                    path: join_path(&node.path, a),
+                    name: a.to_owned(),
+                })
+                .into_iter()
+                .collect()
         })
         .collect();
     PlotSpec {
@@ -215,10 +223,10 @@ mod tests {
             resolve_in(&all, "/"),
             Resolve::Plot(PlotSpec {
                 data: "/entry/data/counts".into(),
-                axes: vec![Some(XSpec {
+                axes: vec![vec![XSpec {
                     path: "/entry/data/x".into(),
                     name: "x".into()
-                })],
+                }]],
             })
         );
         // "." means no axis; a list names one axis per dimension, the first is x.
@@ -241,8 +249,8 @@ mod tests {
             panic!()
         };
         assert_eq!(spec.axes.len(), 2);
-        assert!(spec.axes[0].is_none());
-        assert_eq!(spec.axes[1].as_ref().unwrap().path, "/d/y");
+        assert!(spec.axes[0].is_empty());
+        assert_eq!(spec.axes[1][0].path, "/d/y");
     }
 
     #[test]
@@ -260,10 +268,10 @@ mod tests {
             old,
             Resolve::Plot(PlotSpec {
                 data: "/scan/counts".into(),
-                axes: vec![Some(XSpec {
+                axes: vec![vec![XSpec {
                     path: "/scan/two_theta".into(),
                     name: "two_theta".into()
-                })],
+                }]],
             })
         );
         d.dims = vec![Dim {
@@ -274,14 +282,17 @@ mod tests {
             }],
         }];
         let Resolve::Plot(spec) = resolve_in(
-            &[d, node("/scan/t", ObjectKind::Dataset, &[])],
+            &[
+                d,
+                node("/scan/t", ObjectKind::Dataset, &[]),
+                node("/scan/two_theta", ObjectKind::Dataset, &[]),
+            ],
             "/scan/counts",
         ) else {
             panic!()
         };
         assert_eq!(
-            spec.axes[0].as_ref().unwrap().name,
-            "angle",
+            spec.axes[0][0].name, "angle",
             "the axis label when the scale has no NAME"
         );
     }

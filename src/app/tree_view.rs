@@ -23,6 +23,16 @@ enum Action {
     Copy(String),
     Close(FileId),
     Reload(FileId),
+    /// Use this 1-D dataset as the x values of the plot on screen.
+    UseAsX(FileId, String),
+}
+
+/// What every row needs to know besides its own data.
+#[derive(Clone, Copy)]
+struct RowContext<'a> {
+    selection: Option<&'a Selection>,
+    /// The file whose data is plotted, if any.
+    plotted: Option<FileId>,
 }
 
 /// Glyph, accessible kind name and detail text of a link row.
@@ -113,10 +123,13 @@ impl HdfscopeApp {
         }
         let rows = &self.rows;
         let files = &self.files;
-        let selection = self.selection.as_ref();
+        let cx = RowContext {
+            selection: self.selection.as_ref(),
+            plotted: self.plotted_file(),
+        };
         area.show_rows(ui, row_height, rows.len(), |ui, range| {
             for i in range {
-                row_ui(ui, &rows[i], files, selection, &mut actions);
+                row_ui(ui, &rows[i], files, cx, &mut actions);
             }
         });
         for a in actions {
@@ -162,6 +175,7 @@ impl HdfscopeApp {
             Action::Copy(path) => ctx.copy_text(path),
             Action::Close(file) => self.close(file),
             Action::Reload(file) => self.reload(file),
+            Action::UseAsX(file, path) => self.use_as_x(file, path),
         }
     }
 
@@ -249,7 +263,7 @@ fn row_ui(
     ui: &mut egui::Ui,
     row: &Row,
     files: &[OpenFile],
-    selection: Option<&Selection>,
+    cx: RowContext<'_>,
     actions: &mut Vec<Action>,
 ) {
     let Some(f) = files.iter().find(|f| f.id == row.file) else {
@@ -258,7 +272,7 @@ fn row_ui(
     ui.horizontal(|ui| {
         ui.add_space(row.depth as f32 * 14.0);
         match &row.kind {
-            RowKind::Root => root_row(ui, f, selection, actions),
+            RowKind::Root => root_row(ui, f, cx.selection, actions),
             RowKind::Link {
                 group,
                 index,
@@ -269,7 +283,7 @@ fn row_ui(
                     .get(&**group)
                     .and_then(|l| l.children.get(*index))
                 {
-                    link_row(ui, f, group, child, *cycle, selection, actions);
+                    link_row(ui, f, group, child, *cycle, cx, actions);
                 }
             }
             RowKind::Loading => {
@@ -349,9 +363,10 @@ fn link_row(
     group: &str,
     child: &Child,
     cycle: bool,
-    selection: Option<&Selection>,
+    cx: RowContext<'_>,
     actions: &mut Vec<Action>,
 ) {
+    let selection = cx.selection;
     let name = &child.link.name;
     let path = join_path(group, name);
     let expandable = !cycle && files::is_group(child);
@@ -385,6 +400,15 @@ fn link_row(
                 .clicked()
         {
             actions.push(Action::Toggle(f.id, path.clone()));
+            ui.close();
+        }
+        let one_d = child
+            .entry
+            .as_ref()
+            .and_then(|e| e.shape.as_ref())
+            .is_some_and(|s| s.dims().len() == 1);
+        if one_d && cx.plotted == Some(f.id) && ui.button("Use as x of the plot").clicked() {
+            actions.push(Action::UseAsX(f.id, path.clone()));
             ui.close();
         }
     });
