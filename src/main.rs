@@ -10,7 +10,7 @@ use clap::Parser as _;
 use std::path::PathBuf;
 
 use hdfscope::app::OpenRequest;
-use hdfscope::cli::{Cli, run};
+use hdfscope::cli::{Cli, Command, run};
 
 /// The demo file, embedded so an installed binary can show it.
 const DEMO: &[u8] = include_bytes!("../assets/demo.h5");
@@ -40,6 +40,15 @@ fn main() -> ExitCode {
     let Some(command) = cli.command else {
         return gui(cli.files);
     };
+    if let Command::Render { target, out, size } = &command {
+        return match hdfscope::app::render(OpenRequest::from_arg(target.clone()), out, size) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("hdfscope: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match run(&command, &mut out) {

@@ -155,3 +155,40 @@ fn without_a_display_the_viewer_says_so_in_one_line() {
     );
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+#[test]
+fn render_draws_the_viewers_plot_into_a_png() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("signal.png");
+    let target = format!("{}::/waveforms/signal", common::demo());
+    let out_arg = out.display().to_string();
+    let r = common::run(&["render", &target, "--out", &out_arg, "--size", "800x500"]);
+    if r.stderr.contains("cannot draw offscreen") {
+        eprintln!("skipped: no GPU or software renderer here (install mesa-vulkan-drivers)");
+        return;
+    }
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let img = image::open(&out).unwrap().to_rgba8();
+    assert_eq!(img.dimensions(), (800, 500));
+    // The envelope of the waveform is drawn in the line colour over much of the plot.
+    let line = img
+        .pixels()
+        .filter(|p| p.0[..3] == [0x3d, 0x8e, 0xe0])
+        .count();
+    assert!(line > 50_000, "{line} pixels of the line colour");
+    // Only the PNG is left in the folder (written through a temporary file).
+    let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(names.len(), 1);
+
+    // A group with nothing to plot is an error naming it; nothing is written.
+    let none = dir.path().join("none.png");
+    let group = format!("{}::/nested", common::demo());
+    let r = common::run(&["render", &group, "--out", &none.display().to_string()]);
+    assert_eq!(r.code, Some(1));
+    assert!(
+        r.stderr.contains("/nested: nothing to plot"),
+        "{}",
+        r.stderr
+    );
+    assert!(!none.exists());
+}

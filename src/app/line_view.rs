@@ -128,6 +128,8 @@ pub struct LineView {
     /// Return to the whole line on the next frame.
     reset: bool,
     x_options: Vec<(String, String)>,
+    /// Whether to show the mapper, the x picker and the controls.
+    controls: bool,
 }
 
 impl LineView {
@@ -167,6 +169,7 @@ impl LineView {
             log_y: false,
             reset: false,
             x_options: axes.x_options,
+            controls: true,
         };
         v.load(loader, next_req);
         v
@@ -174,6 +177,25 @@ impl LineView {
 
     pub fn source(&self) -> &LineSource {
         &self.source
+    }
+
+    /// Where loading stands (a render waits for `Ready`).
+    pub fn status(&self) -> super::PlotStatus {
+        match &self.state {
+            State::Loading => super::PlotStatus::Loading,
+            State::Ready if self.x.as_ref().is_some_and(|x| x.map.is_none()) => {
+                super::PlotStatus::Loading
+            }
+            State::Ready => super::PlotStatus::Ready,
+            State::Failed(e) => super::PlotStatus::Failed(e.clone()),
+            State::Cancelled => super::PlotStatus::Failed("loading was cancelled".to_owned()),
+        }
+    }
+
+    /// Shows or hides the mapper, the x picker and the plot controls (hidden in a rendered
+    /// image).
+    pub fn set_controls(&mut self, on: bool) {
+        self.controls = on;
     }
 
     fn load(&mut self, loader: &mut Loader, next_req: &mut ReqId) {
@@ -328,10 +350,13 @@ impl LineView {
         loader: &mut Loader,
         next_req: &mut ReqId,
     ) -> Option<Pick> {
-        let picked = self
-            .mapper(ui)
-            .map(Pick::Line)
-            .or_else(|| self.x_picker(ui).map(Pick::X));
+        let picked = if self.controls {
+            self.mapper(ui)
+                .map(Pick::Line)
+                .or_else(|| self.x_picker(ui).map(Pick::X))
+        } else {
+            None
+        };
         self.status_row(ui, loader, next_req);
         // After a failure there is nothing trustworthy to draw, and fetching more would
         // only fail again until the user retries.
@@ -441,7 +466,7 @@ impl LineView {
     }
 
     /// Reset and per-axis log scale (the keys: 0 resets, + and - zoom, arrows pan).
-    fn controls(&mut self, ui: &mut egui::Ui) {
+    fn plot_controls(&mut self, ui: &mut egui::Ui) {
         ui.horizontal(|ui| {
             if ui.button("Reset view").clicked() {
                 self.reset = true;
@@ -456,7 +481,9 @@ impl LineView {
     }
 
     fn plot(&mut self, ui: &mut egui::Ui, loader: &mut Loader, next_req: &mut ReqId) {
-        self.controls(ui);
+        if self.controls {
+            self.plot_controls(ui);
+        }
         let (log_x, log_y) = (self.log_x, self.log_y);
         let fetch = self.state != State::Cancelled;
         let columns = (ui.available_width() * ui.pixels_per_point()).max(1.0) as usize;

@@ -12,6 +12,7 @@ mod inspector;
 mod line_view;
 mod numbers;
 mod plot_source;
+mod render;
 mod search;
 mod settings;
 mod tree_view;
@@ -22,6 +23,7 @@ use std::time::{Duration, Instant};
 
 pub use commands::Command;
 pub use files::{FileState, OpenFile};
+pub use render::{RenderError, render};
 pub use settings::{Settings, Theme};
 
 use self::dialog::{DialogResult, OpenDialog};
@@ -84,6 +86,16 @@ pub struct Notice {
     pub error: bool,
 }
 
+/// Where the plot of the selection stands.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PlotStatus {
+    /// The selection has no plot (yet).
+    None,
+    Loading,
+    Ready,
+    Failed(String),
+}
+
 /// Where an object's info stands.
 #[derive(Debug)]
 pub enum InfoState {
@@ -122,6 +134,8 @@ pub struct HdfscopeApp {
     line_choices: HashMap<Selection, Line>,
     /// The x values the user chose for each dataset's plot.
     x_choices: HashMap<Selection, XChoice>,
+    /// Only the plot, no panels or controls (headless rendering).
+    plot_only: bool,
 }
 
 impl HdfscopeApp {
@@ -139,7 +153,25 @@ impl HdfscopeApp {
         cc.egui_ctx.set_theme(settings.theme.preference());
         let ctx = cc.egui_ctx.clone();
         config.cache_bytes = settings.cache_mib << 20;
-        let loader = Loader::spawn(config, Box::new(move || ctx.request_repaint()))?;
+        let waker = Box::new(move || ctx.request_repaint());
+        Self::with(settings, open, config, waker)
+    }
+
+    /// An app with no window that shows only the plot of what `open` selects (for
+    /// `hdfscope render`); it is driven by polling, so it needs no wake-ups.
+    pub fn headless(open: Vec<OpenRequest>, config: LoaderConfig) -> std::io::Result<Self> {
+        let mut app = Self::with(Settings::default(), open, config, Box::new(|| {}))?;
+        app.plot_only = true;
+        Ok(app)
+    }
+
+    fn with(
+        settings: Settings,
+        open: Vec<OpenRequest>,
+        config: LoaderConfig,
+        waker: crate::loader::Waker,
+    ) -> std::io::Result<Self> {
+        let loader = Loader::spawn(config, waker)?;
         let mut app = Self {
             loader,
             files: Vec::new(),
@@ -161,6 +193,7 @@ impl HdfscopeApp {
             next_req: 0,
             line_choices: HashMap::new(),
             x_choices: HashMap::new(),
+            plot_only: false,
         };
         for r in open {
             app.open(r);
@@ -172,6 +205,24 @@ impl HdfscopeApp {
     /// (tests wait for this).
     pub fn is_idle(&self) -> bool {
         self.loader.pending() == 0 && self.search.status(&self.files).is_none()
+    }
+
+    /// Where the plot of the selection stands.
+    pub fn plot_status(&self) -> PlotStatus {
+        match &self.line {
+            Some((_, v)) => v.status(),
+            None => PlotStatus::None,
+        }
+    }
+
+    /// Whether the selection's metadata has arrived, so a missing plot means there is none.
+    pub fn plot_settled(&self) -> bool {
+        self.selection.as_ref().is_some_and(|s| {
+            matches!(
+                self.infos.get(s),
+                Some(InfoState::Ready(_) | InfoState::Failed(_))
+            )
+        })
     }
 
     pub fn files(&self) -> &[OpenFile] {
@@ -698,7 +749,7 @@ impl HdfscopeApp {
             x_note,
             x_options: candidates.into_iter().map(|c| (c.path, c.name)).collect(),
         };
-        let view = LineView::new(
+        let mut view = LineView::new(
             source,
             shape,
             outside,
@@ -706,6 +757,7 @@ impl HdfscopeApp {
             &mut self.loader,
             &mut self.next_req,
         );
+        view.set_controls(!self.plot_only);
         self.line = Some((sel, view));
     }
 
@@ -924,6 +976,17 @@ fn drop_overlay(ctx: &egui::Context, hovered: &[PathBuf]) {
 
 impl eframe::App for HdfscopeApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.show(ui);
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, settings::STORAGE_KEY, &self.settings);
+    }
+}
+
+impl HdfscopeApp {
+    /// One frame of the whole app.
+    pub fn show(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
         for r in self.loader.drain(DRAIN_BUDGET) {
             self.apply(r);
@@ -939,6 +1002,10 @@ impl eframe::App for HdfscopeApp {
         }
         self.request_listings();
         self.sync_data_view();
+        if self.plot_only {
+            egui::CentralPanel::default().show(ui, |ui| self.central(ui));
+            return;
+        }
 
         egui::Panel::top("menu").show(ui, |ui| self.menu_bar(ui));
         // A fixed height: the spinner coming and going must not shift every panel above it
@@ -962,10 +1029,6 @@ impl eframe::App for HdfscopeApp {
         });
         self.value_window(&ctx);
         self.handle_drops(ui);
-    }
-
-    fn save(&mut self, storage: &mut dyn eframe::Storage) {
-        eframe::set_value(storage, settings::STORAGE_KEY, &self.settings);
     }
 }
 

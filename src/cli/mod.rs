@@ -38,6 +38,17 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Draw the plot the viewer shows for an object into a PNG, without a window.
+    Render {
+        /// FILE::/path (a dataset, an NXdata group, an NXentry or the file)
+        target: PathBuf,
+        /// The PNG to write (through a temporary file renamed into place).
+        #[arg(long)]
+        out: PathBuf,
+        /// Width x height in pixels.
+        #[arg(long, default_value = "1600x900")]
+        size: String,
+    },
     /// List the tree: path, kind, shape, dtype, link targets (like `h5ls -r`).
     Ls {
         /// FILE or FILE::/group
@@ -80,6 +91,8 @@ pub enum CliError {
     File(ReadError),
     #[error("cannot write output: {0}")]
     Output(#[from] std::io::Error),
+    #[error("`render` draws with the viewer; run it through the hdfscope binary")]
+    NeedsViewer,
 }
 
 fn open(file: &Path) -> Result<H5File, CliError> {
@@ -102,6 +115,7 @@ fn in_file(file: &Path) -> impl Fn(ReadError) -> CliError + '_ {
 /// Runs one command, writing its output to `out`.
 pub fn run(command: &Command, out: &mut dyn Write) -> Result<(), CliError> {
     match command {
+        Command::Render { .. } => Err(CliError::NeedsViewer),
         Command::Ls {
             target,
             json,

@@ -1,0 +1,89 @@
+//! `hdfscope render`: draws the plot the viewer shows for an object into a PNG, with no
+//! window: the app runs headless (plot only), waits for its data through the same loader
+//! and reader processes, and one pass is rendered offscreen by wgpu (through egui_kittest's
+//! renderer). Writes only the output file, through a temporary file renamed into place.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use thiserror::Error;
+
+use super::{HdfscopeApp, OpenRequest, PlotStatus};
+use crate::loader::LoaderConfig;
+
+/// How long the data may take to arrive.
+const TIMEOUT: Duration = Duration::from_secs(300);
+
+/// Why a render failed.
+#[derive(Debug, Error)]
+pub enum RenderError {
+    #[error("size {0:?} is not WIDTHxHEIGHT (e.g. 1600x900)")]
+    Size(String),
+    #[error("cannot start the reader: {0}")]
+    Loader(#[from] std::io::Error),
+    #[error("{0}")]
+    Plot(String),
+    #[error("{path}: nothing to plot (not a numeric dataset or a NeXus plot)")]
+    NothingToPlot { path: String },
+    #[error("the data did not arrive within {} s", TIMEOUT.as_secs())]
+    Timeout,
+    #[error("cannot draw offscreen (no usable GPU or software renderer): {0}")]
+    Draw(String),
+    #[error("cannot write {path}: {reason}")]
+    Write { path: String, reason: String },
+}
+
+/// Renders the plot of `target` at `size` ("1600x900") into the PNG `out`.
+pub fn render(target: OpenRequest, out: &Path, size: &str) -> Result<(), RenderError> {
+    let (w, h) = size
+        .split_once(['x', 'X'])
+        .and_then(|(w, h)| Some((w.trim().parse::<u32>().ok()?, h.trim().parse::<u32>().ok()?)))
+        .filter(|&(w, h)| (16..=16_384).contains(&w) && (16..=16_384).contains(&h))
+        .ok_or_else(|| RenderError::Size(size.to_owned()))?;
+    let path = target.select.clone().unwrap_or_else(|| "/".to_owned());
+    let app = HdfscopeApp::headless(vec![target], LoaderConfig::current_exe()?)?;
+    let mut harness = egui_kittest::Harness::builder()
+        .with_size([w as f32, h as f32])
+        .with_pixels_per_point(1.0)
+        .wgpu()
+        .build_ui_state(|ui, app: &mut HdfscopeApp| app.show(ui), app);
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        harness.step();
+        match harness.state().plot_status() {
+            PlotStatus::Ready if harness.state().is_idle() => break,
+            PlotStatus::Failed(e) => return Err(RenderError::Plot(e)),
+            PlotStatus::None if harness.state().is_idle() && harness.state().plot_settled() => {
+                return Err(RenderError::NothingToPlot { path });
+            }
+            _ => {}
+        }
+        if Instant::now() > deadline {
+            return Err(RenderError::Timeout);
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    // A few more passes so the layout and plot bounds settle on the final data.
+    for _ in 0..3 {
+        harness.step();
+    }
+    let image = harness.render().map_err(RenderError::Draw)?;
+    let write = |reason: String| RenderError::Write {
+        path: out.display().to_string(),
+        reason,
+    };
+    let dir = out
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut tmp = tempfile::Builder::new()
+        .suffix(".partial")
+        .tempfile_in(dir)
+        .map_err(|e| write(e.to_string()))?;
+    image
+        .write_to(&mut tmp, image::ImageFormat::Png)
+        .map_err(|e| write(e.to_string()))?;
+    tmp.as_file().sync_all().map_err(|e| write(e.to_string()))?;
+    tmp.persist(out).map_err(|e| write(e.to_string()))?;
+    Ok(())
+}
