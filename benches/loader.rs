@@ -18,7 +18,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use hdfscope::loader::{LineSource, Loader, LoaderConfig, Outcome, Request, Response, WorkerKind};
-use hdfscope::model::Line;
+use hdfscope::model::{Component, Line};
 
 use self::waveform::{CHUNK, data_dir, write_waveform};
 
@@ -108,6 +108,7 @@ fn main() -> anyhow::Result<()> {
         line: Line {
             axis: 0,
             at: vec![0, 512, 512],
+            component: Component::Value,
         },
         len: FRAMES as u64,
         chunk: Some(1),

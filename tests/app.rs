@@ -648,3 +648,56 @@ fn the_x_values_can_be_picked_or_taken_from_any_dataset() {
     settle(&mut h);
     h.get_by_label("x: time (s) from 0 to 9.9999 (/waveforms/time)");
 }
+
+#[derive(hdf5::H5Type, Clone, Copy)]
+#[repr(C)]
+struct Pair {
+    a: i32,
+    b: f64,
+}
+
+#[test]
+fn compound_fields_and_complex_parts_are_plotted() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("kinds.h5");
+    let f = hdf5::File::create(&path).unwrap();
+    let pairs: Vec<Pair> = (0..100)
+        .map(|i| Pair {
+            a: i,
+            b: f64::from(i) * 0.5,
+        })
+        .collect();
+    f.new_dataset_builder()
+        .with_data(&pairs)
+        .create("pairs")
+        .unwrap();
+    let z = [
+        num_complex::Complex64::new(3.0, 4.0),
+        num_complex::Complex64::new(0.0, 1.0),
+        num_complex::Complex64::new(-1.0, 0.0),
+        num_complex::Complex64::new(6.0, 8.0),
+    ];
+    f.new_dataset_builder().with_data(&z).create("z").unwrap();
+    drop(f);
+    let mut h = harness(vec![OpenRequest {
+        path,
+        select: Some("/pairs".into()),
+    }]);
+    // The first numeric field, then another one picked.
+    h.get_by_label("100 samples · min 0 · max 99 · mean 49.5");
+    h.get_by_label("values").click();
+    settle(&mut h);
+    h.get_by_label("b").click();
+    settle(&mut h);
+    h.get_by_label("100 samples · min 0 · max 49.5 · mean 24.75");
+    // Complex numbers: amplitude by default, then the phase.
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "z")
+        .click();
+    settle(&mut h);
+    h.get_by_label("4 samples · min 1 · max 10 · mean 4.25");
+    h.get_by_label("values").click();
+    settle(&mut h);
+    h.get_by_label("phase").click();
+    settle(&mut h);
+    h.get_by_label("4 samples · min 0.927295 · max 3.141593 · mean 1.641745");
+}

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use super::numbers::{num, si};
 use crate::loader::lod::{AxisMap, Segments, decimate};
 use crate::loader::{LineSource, Loader, Outcome, ReqId, Request, SharedLod, Stats};
-use crate::model::{Line, TimeUnits};
+use crate::model::{Component, Line, TimeUnits};
 
 /// Requests slower than this show a progress bar.
 const SHOW_PROGRESS_AFTER: Duration = Duration::from_millis(100);
@@ -106,6 +106,8 @@ pub struct LineView {
     source: LineSource,
     /// The dataset's shape: a dimension mapper picks the line through N-D data.
     shape: Vec<u64>,
+    /// The numbers each element offers (compound fields, complex parts), for a picker.
+    components: Vec<Component>,
     /// The other files the values are kept in ("" when none); read only when allowed.
     outside_files: String,
     state: State,
@@ -137,7 +139,7 @@ impl LineView {
     /// and of its x axis.
     pub fn new(
         source: LineSource,
-        shape: Vec<u64>,
+        (shape, components): (Vec<u64>, Vec<Component>),
         outside_files: String,
         axes: Axes,
         loader: &mut Loader,
@@ -146,6 +148,7 @@ impl LineView {
         let mut v = Self {
             source,
             shape,
+            components,
             outside_files,
             state: State::Loading,
             req: None,
@@ -410,15 +413,40 @@ impl LineView {
         })
     }
 
-    /// For N-D data: which axis runs along x, and the index of every other axis.
-    fn mapper(&self, ui: &mut egui::Ui) -> Option<Line> {
-        let rank = self.shape.len();
-        if rank < 2 {
+    /// Which number of each element (compound field, complex part) when there is a choice.
+    fn component_picker(&self, ui: &mut egui::Ui) -> Option<Line> {
+        if self.components.len() < 2 {
             return None;
         }
         let line = &self.source.line;
         let mut picked = None;
+        egui::ComboBox::from_label("values")
+            .selected_text(line.component.name())
+            .show_ui(ui, |ui| {
+                for c in &self.components {
+                    let on = *c == line.component;
+                    if ui.selectable_label(on, c.name()).clicked() && !on {
+                        picked = Some(Line {
+                            component: c.clone(),
+                            ..line.clone()
+                        });
+                    }
+                }
+            });
+        picked
+    }
+
+    /// For N-D data: which axis runs along x, and the index of every other axis; and which
+    /// number of each element.
+    fn mapper(&self, ui: &mut egui::Ui) -> Option<Line> {
+        let rank = self.shape.len();
+        let line = &self.source.line;
+        let mut picked = None;
         ui.horizontal_wrapped(|ui| {
+            picked = self.component_picker(ui);
+            if rank < 2 {
+                return;
+            }
             let axis_text = |k: usize| format!("along axis {k} ({})", self.shape[k]);
             egui::ComboBox::from_label("x")
                 .selected_text(axis_text(line.axis))
@@ -429,7 +457,7 @@ impl LineView {
                         {
                             picked = Some(Line {
                                 axis: k,
-                                at: line.at.clone(),
+                                ..line.clone()
                             });
                         }
                     }

@@ -33,7 +33,7 @@ use self::plot_source::{Lookup, Resolve, XSpec};
 use self::search::Search;
 use crate::loader::{FileId, LineSource, Loader, LoaderConfig, ReqId, Request, Response};
 use crate::model::{
-    Calibration, DType, Layout, Line, ObjectId, ObjectInfo, ObjectKind, Shape, TimeUnits,
+    Calibration, Component, Layout, Line, ObjectId, ObjectInfo, ObjectKind, Shape, TimeUnits,
 };
 
 /// The id under which the window and its saved state are known to the desktop.
@@ -700,18 +700,23 @@ impl HdfscopeApp {
         let Some(source) = line_source(file, &data.info, chosen) else {
             return;
         };
-        let shape = data
+        let (shape, components) = data
             .info
             .dataset
             .as_ref()
-            .map(|d| d.shape.dims().to_vec())
+            .map(|d| (d.shape.dims().to_vec(), d.dtype.components()))
             .unwrap_or_default();
         let outside = (data.info.dataset.as_ref())
             .map(|d| d.layout.outside_files().join(", "))
             .unwrap_or_default();
         let base = source.path.rsplit('/').next().unwrap_or(&source.path);
         let name = data.info.attr_text("long_name").unwrap_or(base);
-        let y_title = data.info.axis_title(name);
+        let y_title = match &source.line.component {
+            Component::Value => data.info.axis_title(name),
+            // A field or a part of a complex is named after it; units hold except for phase.
+            Component::Phase => format!("{name} phase (rad)"),
+            c => data.info.axis_title(&format!("{name} {}", c.name())),
+        };
         let y_units = data.info.units().map(str::to_owned);
         let mut candidates = spec.axes.get(source.line.axis).cloned().unwrap_or_default();
         let x_spec = match self.x_choices.get(&key) {
@@ -751,7 +756,7 @@ impl HdfscopeApp {
         };
         let mut view = LineView::new(
             source,
-            shape,
+            (shape, components),
             outside,
             axes,
             &mut self.loader,
@@ -915,9 +920,7 @@ impl HdfscopeApp {
 /// dataset's shape, else along the last axis at index 0 of the others.
 fn line_source(file: FileId, info: &ObjectInfo, chosen: Option<&Line>) -> Option<LineSource> {
     let ds = info.dataset.as_ref()?;
-    if !matches!(ds.dtype, DType::Integer { .. } | DType::Float { .. }) {
-        return None;
-    }
+    let components = ds.dtype.components();
     let Shape::Simple { dims, .. } = &ds.shape else {
         return None;
     };
@@ -927,12 +930,14 @@ fn line_source(file: FileId, info: &ObjectInfo, chosen: Option<&Line>) -> Option
             l.axis < rank
                 && l.at.len() == rank
                 && l.at.iter().zip(dims).all(|(i, d)| i < d || *d == 0)
+                && components.contains(&l.component)
         })
         .cloned()
         .or_else(|| {
             Some(Line {
                 axis: rank.checked_sub(1)?,
                 at: vec![0; rank],
+                component: components.first()?.clone(),
             })
         })?;
     let chunk = match &ds.layout {

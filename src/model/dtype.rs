@@ -63,6 +63,24 @@ pub struct Field {
     pub dtype: DType,
 }
 
+impl DType {
+    /// The numbers a plot can take from each element of this type: the value of an integer
+    /// or float, each numeric field of a compound, the parts of a complex. Empty when none.
+    pub fn components(&self) -> Vec<super::Component> {
+        use super::Component;
+        match self {
+            Self::Integer { .. } | Self::Float { .. } => vec![Component::Value],
+            Self::Complex { .. } => Component::COMPLEX.to_vec(),
+            Self::Compound { fields, .. } => fields
+                .iter()
+                .filter(|f| matches!(f.dtype, Self::Integer { .. } | Self::Float { .. }))
+                .map(|f| Component::Field(f.name.clone()))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
 /// One member of an enum type.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EnumMember {

@@ -18,6 +18,6 @@ pub use node::{
     Link, LinkStatus, LinkType, ObjectId, ObjectInfo, ObjectKind, ScaleRef, Shape, VirtualSource,
     join_path, normalize_path, parent_path, split_target,
 };
-pub use selection::{AxisSlice, Hyperslab, Line, SliceError, parse_slice, resolve};
+pub use selection::{AxisSlice, Component, Hyperslab, Line, SliceError, parse_slice, resolve};
 pub use time_units::TimeUnits;
 pub use value::{RefTarget, Region, Value, Values, bytes_to_hex, values_text};

@@ -33,6 +33,52 @@ impl AxisSlice {
 pub struct Line {
     pub axis: usize,
     pub at: Vec<u64>,
+    /// Which number of each element: the value itself, a compound field, or a part of a
+    /// complex number.
+    pub component: Component,
+}
+
+/// Which number is taken from each element of a line.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum Component {
+    /// An integer or float element itself.
+    #[default]
+    Value,
+    /// A numeric field of a compound element, by name.
+    Field(String),
+    /// Parts of a complex element.
+    Real,
+    Imag,
+    Amplitude,
+    /// In radians, from -π to π.
+    Phase,
+}
+
+impl Component {
+    /// The parts a complex number offers, for pickers.
+    pub const COMPLEX: [Self; 4] = [Self::Amplitude, Self::Phase, Self::Real, Self::Imag];
+
+    /// A short name for menus and titles.
+    pub fn name(&self) -> &str {
+        match self {
+            Self::Value => "value",
+            Self::Field(f) => f,
+            Self::Real => "real",
+            Self::Imag => "imaginary",
+            Self::Amplitude => "amplitude",
+            Self::Phase => "phase",
+        }
+    }
+
+    /// The number taken from a complex `(re, im)`.
+    pub fn of_complex(&self, re: f64, im: f64) -> f64 {
+        match self {
+            Self::Imag => im,
+            Self::Amplitude => re.hypot(im),
+            Self::Phase => im.atan2(re),
+            Self::Real | Self::Value | Self::Field(_) => re,
+        }
+    }
 }
 
 impl Line {
@@ -41,6 +87,7 @@ impl Line {
         Self {
             axis: 0,
             at: vec![0],
+            component: Component::Value,
         }
     }
 
@@ -258,6 +305,7 @@ mod tests {
         let line = Line {
             axis: 1,
             at: vec![3, 99, 7],
+            component: Component::Value,
         };
         let slab = line.hyperslab(&[10, 500, 20], 100, 50).unwrap();
         assert_eq!(slab.start, [3, 100, 7]);
@@ -271,6 +319,7 @@ mod tests {
         let far = Line {
             axis: 0,
             at: vec![0, 20],
+            component: Component::Value,
         };
         assert!(
             far.hyperslab(&[10, 20], 0, 10).is_err(),

@@ -28,7 +28,7 @@ pub use read::DEFAULT_READ_CAP_BYTES;
 use self::ffi::Hid;
 pub use crate::model::normalize_path;
 use crate::model::{
-    AxisSlice, Child, ChildPage, DType, Entry, Hyperslab, Line, LinkStatus, LinkType, ObjectId,
+    AxisSlice, Child, ChildPage, Component, Entry, Hyperslab, Line, LinkStatus, LinkType, ObjectId,
     ObjectInfo, ObjectKind, Values, join_path,
 };
 
@@ -257,10 +257,11 @@ impl H5File {
         let path = normalize_path(path);
         let obj = self.open_dataset(&path)?;
         let (mapped, space, shape) = dataset_type_and_space(obj.id(), &path)?;
-        if !matches!(mapped.dtype, DType::Integer { .. } | DType::Float { .. }) {
+        if !mapped.dtype.components().contains(&line.component) {
             return Err(ReadError::Unsupported {
                 what: format!(
-                    "cannot be read as numbers: its type is {}",
+                    "has no {} to read as numbers: its type is {}",
+                    line.component.name(),
                     mapped.dtype.text()
                 ),
                 path,
@@ -283,7 +284,21 @@ impl H5File {
                 files: others,
             });
         }
-        read::read_f64(obj.id(), &space, &sel, &path).map_err(|e| with_missing_filters(e, obj.id()))
+        let numbers = match &line.component {
+            Component::Value => read::read_f64(obj.id(), &space, &sel, None, 1, &path),
+            Component::Field(name) => {
+                let field = read::one_field_type(name).map_err(ReadError::at("reading", &path))?;
+                read::read_f64(obj.id(), &space, &sel, Some(field.id()), 1, &path)
+            }
+            part => read::read_f64(obj.id(), &space, &sel, Some(mapped.mem_type.id()), 2, &path)
+                .map(|pairs| {
+                    pairs
+                        .chunks_exact(2)
+                        .map(|c| part.of_complex(c[0], c[1]))
+                        .collect()
+                }),
+        };
+        numbers.map_err(|e| with_missing_filters(e, obj.id()))
     }
 }
 

@@ -12,7 +12,7 @@ use hdf5_sys::h5d::H5Dread;
 use hdf5_sys::h5i::hid_t;
 use hdf5_sys::h5p::H5P_DEFAULT;
 use hdf5_sys::h5s::{H5S_seloper_t, H5Screate_simple, H5Sselect_hyperslab};
-use hdf5_sys::h5t::{H5T_NATIVE_DOUBLE, H5Treclaim};
+use hdf5_sys::h5t::{H5T_NATIVE_DOUBLE, H5T_class_t, H5Tcreate, H5Tinsert, H5Treclaim};
 use ndarray::{ArrayD, IxDyn};
 
 use super::dtype::Mapped;
@@ -164,31 +164,48 @@ fn select(space: &Hid, sel: &Hyperslab, mem_dims: &[u64]) -> Result<Hid, hdf5::E
     Hid::from_call(|| unsafe { H5Screate_simple(rank, mem_dims.as_ptr(), std::ptr::null()) })
 }
 
-/// Reads a one-axis selection of a numeric dataset as `f64`, converted by libhdf5.
+/// A memory compound holding only the field `name`, as a native `f64`: libhdf5 matches
+/// compound members by name, so reading into it converts just that field.
+pub(crate) fn one_field_type(name: &str) -> Result<Hid, hdf5::Error> {
+    let cname = super::ffi::cstring(name)?;
+    // SAFETY: a new compound type of 8 bytes.
+    let t = Hid::from_call(|| unsafe { H5Tcreate(H5T_class_t::H5T_COMPOUND, 8) })?;
+    // SAFETY: `t` is our compound; the name is NUL-terminated; the double fits at offset 0.
+    call(|| unsafe { H5Tinsert(t.id(), cname.as_ptr(), 0, *H5T_NATIVE_DOUBLE) })?;
+    Ok(t)
+}
+
+/// Reads a one-axis selection as `f64`s converted by libhdf5: into native doubles, or into
+/// `mem_type`, whose elements are `per_element` doubles (a one-field compound, a complex).
 ///
 /// The plotting path: no per-element decoding, one buffer of exactly the selection.
 pub(crate) fn read_f64(
     dset: hid_t,
     space: &Hid,
     sel: &Hyperslab,
+    mem_type: Option<hid_t>,
+    per_element: usize,
     path: &str,
 ) -> Result<Vec<f64>, ReadError> {
     let n = sel.element_count();
-    let len = usize::try_from(n).map_err(|_| ReadError::Unsupported {
-        path: path.to_owned(),
-        what: format!("{n} samples do not fit in memory"),
-    })?;
+    let len = usize::try_from(n)
+        .ok()
+        .and_then(|n| n.checked_mul(per_element))
+        .ok_or_else(|| ReadError::Unsupported {
+            path: path.to_owned(),
+            what: format!("{n} samples do not fit in memory"),
+        })?;
     let mut out = vec![0f64; len];
     if len == 0 {
         return Ok(out);
     }
     let mem_space = select(space, sel, &[n]).map_err(ReadError::at("selecting", path))?;
-    // SAFETY: `out` holds `n` doubles, the size of `mem_space`; libhdf5 converts the file's
-    // integer or float type into native doubles.
+    // SAFETY: `out` holds `n` elements of `per_element` doubles, the size of `mem_space` in
+    // the memory type (native double, or a type of exactly `per_element` doubles).
     call(|| unsafe {
         H5Dread(
             dset,
-            *H5T_NATIVE_DOUBLE,
+            mem_type.unwrap_or(*H5T_NATIVE_DOUBLE),
             mem_space.id(),
             space.id(),
             H5P_DEFAULT,
