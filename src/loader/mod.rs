@@ -1474,6 +1474,22 @@ mod tests {
             .unwrap_or_else(|| panic!("no answer to {req}"))
     }
 
+    /// The overview of the demo signal for `view`.
+    fn overview(req: ReqId, view: &'static str) -> Request {
+        Request::Overview {
+            req,
+            view,
+            source: signal(1),
+        }
+    }
+
+    fn fault(req: ReqId, fault: Fault) -> Request {
+        Request::Probe {
+            req,
+            probe: Probe::Fault(fault),
+        }
+    }
+
     fn open_demo(l: &mut Loader) {
         l.send(Request::Open {
             file: 1,
@@ -1486,11 +1502,7 @@ mod tests {
     fn overview_and_samples_agree_with_the_file() {
         let mut l = spawn();
         open_demo(&mut l);
-        l.send(Request::Overview {
-            req: 1,
-            view: "a",
-            source: signal(1),
-        });
+        l.send(overview(1, "a"));
         l.send(Request::Samples {
             req: 2,
             view: "b",
@@ -1515,21 +1527,13 @@ mod tests {
         assert_eq!(s.min, values.iter().copied().fold(f64::MAX, f64::min));
 
         // A second request for the same line comes from the cache: no streaming.
-        l.send(Request::Overview {
-            req: 3,
-            view: "a",
-            source: signal(1),
-        });
+        l.send(overview(3, "a"));
         let again = settle(&mut l);
         assert!(matches!(outcome(&again, 3), Outcome::Overview(_)));
         assert!(!again.iter().any(|r| matches!(r, Response::Progress { .. })));
         // A cache too small for the pyramid: it streams again.
         l.send(Request::SetCacheLimit { bytes: 1 });
-        l.send(Request::Overview {
-            req: 4,
-            view: "a",
-            source: signal(1),
-        });
+        l.send(overview(4, "a"));
         let evicted = settle(&mut l);
         assert!(
             evicted
@@ -1542,15 +1546,8 @@ mod tests {
     fn a_crashed_reader_is_named_and_replaced() {
         let mut l = spawn();
         open_demo(&mut l);
-        l.send(Request::Probe {
-            req: 1,
-            probe: Probe::Fault(Fault::Abort),
-        });
-        l.send(Request::Overview {
-            req: 2,
-            view: "a",
-            source: signal(1),
-        });
+        l.send(fault(1, Fault::Abort));
+        l.send(overview(2, "a"));
         let got = settle(&mut l);
         let Outcome::Failed(e) = outcome(&got, 1) else {
             panic!("{got:?}")
@@ -1568,20 +1565,13 @@ mod tests {
         config.timeout = Duration::from_millis(300);
         let mut l = spawn_with(config);
         open_demo(&mut l);
-        l.send(Request::Probe {
-            req: 1,
-            probe: Probe::Fault(Fault::Hang),
-        });
+        l.send(fault(1, Fault::Hang));
         let got = settle(&mut l);
         let Outcome::Failed(e) = outcome(&got, 1) else {
             panic!("{got:?}")
         };
         assert!(e.contains("no answer") && e.contains("0.3 s"), "{e}");
-        l.send(Request::Overview {
-            req: 2,
-            view: "a",
-            source: signal(1),
-        });
+        l.send(overview(2, "a"));
         assert!(matches!(outcome(&settle(&mut l), 2), Outcome::Overview(_)));
     }
 
@@ -1590,10 +1580,7 @@ mod tests {
         let mut l = spawn();
         open_demo(&mut l);
         // The metadata worker (free first) takes the probe and hangs.
-        l.send(Request::Probe {
-            req: 1,
-            probe: Probe::Fault(Fault::Hang),
-        });
+        l.send(fault(1, Fault::Hang));
         l.send(Request::Info {
             file: 1,
             path: "/waveforms/signal".into(),
@@ -1625,21 +1612,10 @@ mod tests {
         config.data_workers = 1;
         let mut l = spawn_with(config);
         open_demo(&mut l);
-        l.send(Request::Probe {
-            req: 1,
-            probe: Probe::Fault(Fault::Sleep(60_000)),
-        });
+        l.send(fault(1, Fault::Sleep(60_000)));
         l.send(Request::Cancel { req: 1 });
-        l.send(Request::Overview {
-            req: 2,
-            view: "a",
-            source: signal(1),
-        });
-        l.send(Request::Overview {
-            req: 3,
-            view: "a",
-            source: signal(1),
-        });
+        l.send(overview(2, "a"));
+        l.send(overview(3, "a"));
         let t = Instant::now();
         let got = settle(&mut l);
         assert!(matches!(outcome(&got, 1), Outcome::Cancelled));

@@ -128,12 +128,7 @@ fn spawn_process(
             let why = loop {
                 match read_frame::<Reply>(&mut input) {
                     Ok(Some(reply)) => {
-                        let e = Event::Reply {
-                            slot,
-                            generation,
-                            reply,
-                        };
-                        if events.send(e).is_err() {
+                        if !forward(&events, slot, generation, reply) {
                             return;
                         }
                     }
@@ -161,12 +156,7 @@ fn spawn_thread(slot: usize, generation: u64, events: Sender<Event>) -> std::io:
             while let Ok(job) = rx.recv() {
                 match server.handle(job) {
                     Step::Reply(reply) => {
-                        let e = Event::Reply {
-                            slot,
-                            generation,
-                            reply,
-                        };
-                        if events.send(e).is_err() {
+                        if !forward(&events, slot, generation, reply) {
                             return;
                         }
                     }
@@ -182,6 +172,16 @@ fn spawn_thread(slot: usize, generation: u64, events: Sender<Event>) -> std::io:
     Ok(Worker {
         conn: Conn::Thread(tx),
     })
+}
+
+/// Passes a reply to the loader; false when the loader is gone.
+fn forward(events: &Sender<Event>, slot: usize, generation: u64, reply: Reply) -> bool {
+    let e = Event::Reply {
+        slot,
+        generation,
+        reply,
+    };
+    events.send(e).is_ok()
 }
 
 /// How a worker process ended, in words.
