@@ -475,6 +475,7 @@ fn write_nexus(dir: &Path) -> PathBuf {
     text(&data, "signal", "y");
     text(&data, "axes", "x");
     series(&data, "y", (0..50).map(|i| f64::from(i * i)).collect());
+    series(&data, "y_errors", (0..50).map(f64::from).collect());
     let x = series(
         &data,
         "x",
@@ -501,6 +502,7 @@ fn nexus_files_show_their_default_plot_against_their_axes() {
     h.get_by_label("Plot of /entry/data/y");
     h.get_by_label("x: x (mm) from 10 to 34.5 (/entry/data/x)");
     h.get_by_label("50 samples · min 0 · max 2401 · mean 808.5");
+    h.get_by_label("± errors from /entry/data/y_errors");
     // The older style: `axes` on the dataset names its x.
     h.get_by_label("expand old").click();
     settle(&mut h);

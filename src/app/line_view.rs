@@ -22,6 +22,10 @@ const OVERVIEW_VIEW: &str = "line";
 const RAW_VIEW: &str = "line-raw";
 const X_VIEW: &str = "line-x";
 const X_RAW_VIEW: &str = "line-x-raw";
+const ERR_VIEW: &str = "line-err";
+const ERR_RAW_VIEW: &str = "line-err-raw";
+/// The colour of the error bounds: the line's, lighter.
+const ERROR_COLOR: egui::Color32 = egui::Color32::from_rgba_premultiplied(0x1f, 0x47, 0x70, 0x80);
 
 /// The titles of a line's plot and where its x values come from.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -35,6 +39,17 @@ pub struct Axes {
     /// The x values to choose from: the file's axes for this dimension (path, name), and
     /// the user's own pick when it is another dataset.
     pub x_options: Vec<(String, String)>,
+    /// The data's uncertainties, the same line through another dataset (NeXus `errors`).
+    pub errors: Option<LineSource>,
+}
+
+/// The uncertainties of the plotted line, loaded like the data.
+struct Errors {
+    source: LineSource,
+    req: Option<ReqId>,
+    lod: Option<SharedLod>,
+    raw: Option<Raw>,
+    raw_req: Option<(ReqId, u64, u64)>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -132,6 +147,7 @@ pub struct LineView {
     x_options: Vec<(String, String)>,
     /// Whether to show the mapper, the x picker and the controls.
     controls: bool,
+    errors: Option<Errors>,
 }
 
 impl LineView {
@@ -173,6 +189,13 @@ impl LineView {
             reset: false,
             x_options: axes.x_options,
             controls: true,
+            errors: axes.errors.map(|source| Errors {
+                source,
+                req: None,
+                lod: None,
+                raw: None,
+                raw_req: None,
+            }),
         };
         v.load(loader, next_req);
         v
@@ -212,6 +235,15 @@ impl LineView {
             view: OVERVIEW_VIEW,
             source: self.source.clone(),
         });
+        if let Some(e) = self.errors.as_mut() {
+            let req = take(next_req);
+            e.req = Some(req);
+            loader.send(Request::Overview {
+                req,
+                view: ERR_VIEW,
+                source: e.source.clone(),
+            });
+        }
         if let Some(x) = self.x.as_mut().filter(|x| x.map.is_none()) {
             let req = take(next_req);
             x.req = Some(req);
@@ -225,29 +257,40 @@ impl LineView {
 
     /// Stops whatever this view is loading (it is being closed or replaced).
     pub fn cancel(&mut self, loader: &mut Loader) {
-        let x = self.x.as_mut();
-        let (x_req, x_raw) = x.map_or((None, None), |x| (x.req.take(), x.raw_req.take()));
-        for req in [
-            self.req.take(),
-            self.raw_req.take().map(|r| r.0),
-            x_req,
-            x_raw.map(|r| r.0),
-        ]
-        .into_iter()
-        .flatten()
-        {
+        for req in self.requests() {
             loader.send(Request::Cancel { req });
         }
+        self.req = None;
+        self.raw_req = None;
+        for (req, raw) in self.parts_mut() {
+            *req = None;
+            *raw = None;
+        }
+    }
+
+    /// Every request this view has in flight: the data's, the x axis's, the errors'.
+    fn requests(&self) -> Vec<ReqId> {
+        let x = self.x.as_ref().map(|x| (x.req, x.raw_req));
+        let e = self.errors.as_ref().map(|e| (e.req, e.raw_req));
+        [Some((self.req, self.raw_req)), x, e]
+            .into_iter()
+            .flatten()
+            .flat_map(|(req, raw)| [req, raw.map(|r| r.0)])
+            .flatten()
+            .collect()
+    }
+
+    /// The request slots of the x axis and the errors.
+    #[allow(clippy::type_complexity)]
+    fn parts_mut(&mut self) -> Vec<(&mut Option<ReqId>, &mut Option<(ReqId, u64, u64)>)> {
+        let x = self.x.as_mut().map(|x| (&mut x.req, &mut x.raw_req));
+        let e = self.errors.as_mut().map(|e| (&mut e.req, &mut e.raw_req));
+        [x, e].into_iter().flatten().collect()
     }
 
     /// Whether `req` is one of this view's requests.
     pub fn owns(&self, req: ReqId) -> bool {
-        self.req == Some(req)
-            || self.raw_req.is_some_and(|r| r.0 == req)
-            || self
-                .x
-                .as_ref()
-                .is_some_and(|x| x.req == Some(req) || x.raw_req.is_some_and(|r| r.0 == req))
+        self.requests().contains(&req)
     }
 
     pub fn on_progress(&mut self, req: ReqId, lod: SharedLod, done: u64, total: u64) {
@@ -259,6 +302,24 @@ impl LineView {
     }
 
     pub fn on_data(&mut self, req: ReqId, outcome: Outcome) {
+        if let Some(e) = self.errors.as_mut() {
+            if e.req == Some(req) {
+                e.req = None;
+                if let Outcome::Overview(lod) = outcome {
+                    e.lod = Some(lod);
+                    self.drawn = None;
+                }
+                return;
+            }
+            if e.raw_req.is_some_and(|r| r.0 == req) {
+                e.raw_req = None;
+                if let Outcome::Samples { start, values } = outcome {
+                    e.raw = Some(Raw { start, values });
+                    self.drawn = None;
+                }
+                return;
+            }
+        }
         if let Some(x) = self.x.as_mut()
             && (x.req == Some(req) || x.raw_req.is_some_and(|r| r.0 == req))
         {
@@ -325,6 +386,45 @@ impl LineView {
                 self.x = None;
             }
         }
+    }
+
+    /// The lines y + e and y - e along the drawn points, in plot coordinates; none without
+    /// errors.
+    fn error_bounds(
+        &self,
+        segments: &Segments,
+        span: f64,
+        (log_x, log_y): (bool, bool),
+    ) -> Segments {
+        if self.errors.is_none() {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        for sign in [1.0, -1.0] {
+            for s in segments {
+                let pts = s.iter().filter_map(|&[i, y]| {
+                    let e = self.error_at(i, span)?;
+                    Some([to_log(self.x_of(i), log_x), to_log(y + sign * e, log_y)])
+                });
+                out.extend(finite_runs(pts));
+            }
+        }
+        out
+    }
+
+    /// The uncertainty at sample index `i`: exact from raw values when `i` is a sample they
+    /// cover, else the largest over the `span` samples around it.
+    fn error_at(&self, i: f64, span: f64) -> Option<f64> {
+        let e = self.errors.as_ref()?;
+        if let Some(r) = &e.raw
+            && i.fract() == 0.0
+            && i >= r.start as f64
+            && let Some(&v) = r.values.get((i - r.start as f64) as usize)
+        {
+            return Some(v);
+        }
+        let lod = e.lod.as_ref()?.try_read().ok()?;
+        lod.max_over(i - span, i + span.max(1.0))
     }
 
     /// The x axis in use, once its values are known.
@@ -586,6 +686,12 @@ impl LineView {
                         .map(|&[i, y]| [to_log(self.x_of(i), log_x), to_log(y, log_y)]);
                     finite_runs(pts)
                 });
+                // Error bounds: y plus and minus the uncertainty at each point (over the
+                // samples one pixel column covers, when drawn from pyramids).
+                let span = (i1 - i0) / columns as f64;
+                for pts in self.error_bounds(&segments, span, (log_x, log_y)) {
+                    p.line(egui_plot::Line::new("errors", pts).color(ERROR_COLOR));
+                }
                 for pts in runs.collect::<Vec<_>>() {
                     if markers {
                         let dots = egui_plot::Points::new(name.clone(), pts.clone());
@@ -659,6 +765,9 @@ impl LineView {
                 "x: {} from {a} to {b} ({})",
                 x.axis.title, x.axis.source.path
             ));
+        }
+        if let Some(e) = &self.errors {
+            ui.weak(format!("± errors from {}", e.source.path));
         }
         if let Some(note) = &self.x_note {
             ui.weak(note);
@@ -760,6 +869,17 @@ impl LineView {
             .is_some_and(|(_, s, c)| s <= start && s + c >= start + count)
         {
             return;
+        }
+        if let Some(e) = self.errors.as_mut() {
+            let req = take(next_req);
+            e.raw_req = Some((req, start, count));
+            loader.send(Request::Samples {
+                req,
+                view: ERR_RAW_VIEW,
+                source: e.source.clone(),
+                start,
+                count,
+            });
         }
         if let Some(x) = self.x.as_mut() {
             let req = take(next_req);

@@ -747,12 +747,17 @@ impl HdfscopeApp {
             Some(x) => self.x_axis(&source, x),
             None => (None, None),
         };
+        let errors = spec
+            .errors
+            .as_ref()
+            .and_then(|path| self.errors_line(&source, path));
         let axes = Axes {
             y_title,
             y_units,
             x,
             x_note,
             x_options: candidates.into_iter().map(|c| (c.path, c.name)).collect(),
+            errors,
         };
         let mut view = LineView::new(
             source,
@@ -812,6 +817,23 @@ impl HdfscopeApp {
             });
             self.infos.insert(key, InfoState::Loading);
         }
+    }
+
+    /// The same line through the uncertainties dataset at `path`, when it has the data's
+    /// length (its metadata already answered).
+    fn errors_line(&self, data: &LineSource, path: &str) -> Option<LineSource> {
+        let key = Selection {
+            file: data.file,
+            path: path.to_owned(),
+        };
+        let Some(InfoState::Ready(v)) = self.infos.get(&key) else {
+            return None;
+        };
+        let line = Line {
+            component: Component::Value,
+            ..data.line.clone()
+        };
+        line_source(data.file, &v.info, Some(&line)).filter(|e| e.line == line && e.len == data.len)
     }
 
     /// The x axis of a line from the dataset `x` names (its metadata already answered), or

@@ -32,6 +32,8 @@ pub enum Resolve {
 pub struct PlotSpec {
     pub data: String,
     pub axes: Vec<Vec<XSpec>>,
+    /// The uncertainties of the data (NeXus `errors` or `SIGNAL_errors`), when present.
+    pub errors: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -54,10 +56,13 @@ pub fn resolve<'a>(path: &str, info: impl Fn(&str) -> Lookup<'a>) -> Resolve {
             Lookup::Failed => return Resolve::Nothing,
         };
         let spec = match node.kind {
-            ObjectKind::Dataset => dataset_spec(node),
+            ObjectKind::Dataset => (dataset_spec(node), Vec::new()),
             ObjectKind::Group => {
                 if let Some(signal) = node.attr_text("signal") {
-                    nxdata_spec(node, signal)
+                    // NeXus names uncertainties by convention; either may be absent.
+                    let errors = [format!("{signal}_errors"), "errors".to_owned()]
+                        .map(|n| join_path(&node.path, &n));
+                    (nxdata_spec(node, signal), errors.to_vec())
                 } else if let Some(default) = node.attr_text("default") {
                     path = join_path(&node.path, default);
                     continue;
@@ -67,15 +72,21 @@ pub fn resolve<'a>(path: &str, info: impl Fn(&str) -> Lookup<'a>) -> Resolve {
             }
             ObjectKind::Datatype | ObjectKind::Link => return Resolve::Nothing,
         };
-        // The data and its axes must be known before the plot starts, in their units.
+        // The data, its axes and any error fields must be known before the plot starts.
+        let (spec, error_fields) = spec;
         let axes = spec.axes.iter().flatten().map(|x| &x.path);
-        for needed in std::iter::once(&spec.data).chain(axes) {
+        for needed in std::iter::once(&spec.data).chain(axes).chain(&error_fields) {
             if matches!(info(needed), Lookup::Pending) {
                 return Resolve::Need(needed.clone());
             }
         }
+        let errors = error_fields
+            .into_iter()
+            .find(|e| matches!(info(e), Lookup::Ready(i) if i.kind == ObjectKind::Dataset));
         return match info(&spec.data) {
-            Lookup::Ready(d) if d.kind == ObjectKind::Dataset => Resolve::Plot(spec),
+            Lookup::Ready(d) if d.kind == ObjectKind::Dataset => {
+                Resolve::Plot(PlotSpec { errors, ..spec })
+            }
             _ => Resolve::Nothing,
         };
     }
@@ -120,6 +131,7 @@ fn dataset_spec(node: &ObjectInfo) -> PlotSpec {
     PlotSpec {
         data: node.path.clone(),
         axes,
+        errors: None,
     }
 }
 
@@ -145,6 +157,7 @@ fn nxdata_spec(node: &ObjectInfo, signal: &str) -> PlotSpec {
     PlotSpec {
         data: join_path(&node.path, signal),
         axes,
+        errors: None,
     }
 }
 
@@ -191,12 +204,13 @@ mod tests {
         }
     }
 
+    /// Resolves over `files`; other objects are still to be read, except error fields,
+    /// which these files do not have.
     fn resolve_in(files: &[ObjectInfo], path: &str) -> Resolve {
-        resolve(path, |p| {
-            files
-                .iter()
-                .find(|i| i.path == p)
-                .map_or(Lookup::Pending, Lookup::Ready)
+        resolve(path, |p| match files.iter().find(|i| i.path == p) {
+            Some(i) => Lookup::Ready(i),
+            None if p.ends_with("errors") => Lookup::Failed,
+            None => Lookup::Pending,
         })
     }
 
@@ -227,6 +241,7 @@ mod tests {
                     path: "/entry/data/x".into(),
                     name: "x".into()
                 }]],
+                errors: None,
             })
         );
         // "." means no axis; a list names one axis per dimension, the first is x.
@@ -272,6 +287,7 @@ mod tests {
                     path: "/scan/two_theta".into(),
                     name: "two_theta".into()
                 }]],
+                errors: None,
             })
         );
         d.dims = vec![Dim {

@@ -146,6 +146,28 @@ impl Lod {
         self.merged = (self.merged + samples).min(self.len);
     }
 
+    /// The largest value among samples `a..b` (from the finest level that needs at most 64
+    /// buckets for it, so a bucket straddling an end may add a little); `None` without data.
+    pub fn max_over(&self, a: f64, b: f64) -> Option<f64> {
+        let (a, b) = (a.max(0.0), b.min(self.len as f64));
+        if b <= a {
+            return None;
+        }
+        let level = self
+            .levels
+            .iter()
+            .find(|l| (b - a) / l.bucket as f64 <= 64.0)
+            .or(self.levels.last())?;
+        let bucket = level.bucket as f64;
+        let from = (a / bucket).floor() as usize;
+        let to = ((b / bucket).ceil() as usize).min(level.max.len());
+        let m = level.max[from.min(to)..to]
+            .iter()
+            .copied()
+            .fold(f64::NEG_INFINITY, f64::max);
+        m.is_finite().then_some(m)
+    }
+
     /// What to draw for samples `x0..x1` on `columns` pixel columns: two points (min and max)
     /// per bucket of the finest level with at most one bucket per column. `None` when even
     /// level 0 has fewer buckets than columns: then raw samples show more.
@@ -410,6 +432,18 @@ mod tests {
         }
         // Close in: fewer buckets than columns, so raw samples are needed.
         assert!(lod.envelope(500.0, 5000.0, 800).is_none());
+    }
+
+    #[test]
+    fn the_largest_value_over_a_range() {
+        let v: Vec<f64> = (0..10_000)
+            .map(|i| if i == 7000 { 5.0 } else { 1.0 })
+            .collect();
+        let lod = build(&v, 1000);
+        assert_eq!(lod.max_over(0.0, 10_000.0), Some(5.0));
+        assert_eq!(lod.max_over(0.0, 5000.0), Some(1.0));
+        assert_eq!(lod.max_over(6990.0, 7010.0), Some(5.0));
+        assert_eq!(lod.max_over(20_000.0, 30_000.0), None);
     }
 
     #[test]
