@@ -703,3 +703,39 @@ fn compound_fields_and_complex_parts_are_plotted() {
     settle(&mut h);
     h.get_by_label("4 samples · min 0.927295 · max 3.141593 · mean 1.641745");
 }
+
+#[derive(hdf5::H5Type, Clone, Copy, PartialEq, Debug)]
+#[repr(u8)]
+#[allow(dead_code, reason = "variants define the stored enum")]
+enum Mode {
+    Idle = 0,
+    Run = 2,
+    Fault = 7,
+}
+
+#[test]
+fn enums_and_bools_plot_by_their_stored_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("states.h5");
+    let f = hdf5::File::create(&path).unwrap();
+    let modes = [Mode::Idle, Mode::Run, Mode::Run, Mode::Fault];
+    f.new_dataset_builder()
+        .with_data(&modes)
+        .create("mode")
+        .unwrap();
+    let flags = [true, false, true, true];
+    f.new_dataset_builder()
+        .with_data(&flags)
+        .create("flag")
+        .unwrap();
+    drop(f);
+    let mut h = harness(vec![OpenRequest {
+        path,
+        select: Some("/mode".into()),
+    }]);
+    h.get_by_label("4 samples · min 0 · max 7 · mean 2.75");
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "flag")
+        .click();
+    settle(&mut h);
+    h.get_by_label("4 samples · min 0 · max 1 · mean 0.75");
+}

@@ -351,3 +351,67 @@ fn ground_truth_facts_hold() {
         "at least 40 ground-truth facts are asserted ({checked})"
     );
 }
+
+/// Every valid corpus file's root and top-level objects travel from a reader process to the
+/// viewer intact: metadata of every datatype the corpus holds survives the worker protocol.
+#[test]
+fn corpus_metadata_crosses_the_reader_process_boundary() {
+    use hdfscope::loader::{Loader, LoaderConfig, Request, Response, WorkerKind};
+    let Some(corpus) = common::corpus() else {
+        return;
+    };
+    let workers = WorkerKind::Process(env!("CARGO_BIN_EXE_hdfscope").into());
+    let mut l = Loader::spawn(LoaderConfig::new(workers), Box::new(|| {})).unwrap();
+    let manifest = std::fs::read_to_string(corpus.join("MANIFEST_public.tsv")).unwrap();
+    let mut next = 0;
+    let mut checked = 0;
+    for line in manifest.lines().skip(1) {
+        let cols: Vec<&str> = line.split('\t').collect();
+        let rel = cols[1].trim_start_matches("public/");
+        if must_refuse(rel, cols[7]) || cols[7].contains("malformed") {
+            continue;
+        }
+        next += 1;
+        let file = next;
+        l.send(Request::Open {
+            file,
+            path: corpus.join(rel),
+        });
+        l.send(Request::List {
+            file,
+            group: "/".into(),
+            start: 0,
+        });
+        let mut got = Vec::new();
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        while l.pending() > 0 {
+            assert!(std::time::Instant::now() < deadline, "{rel}: no answer");
+            for r in l.drain(Duration::from_millis(5)) {
+                // Then every top-level object's metadata, once.
+                if let Response::Listed {
+                    result: Ok(page), ..
+                } = &r
+                {
+                    for c in page.children.iter().take(40) {
+                        l.send(Request::Info {
+                            file,
+                            path: format!("/{}", c.link.name),
+                        });
+                    }
+                }
+                got.push(r);
+            }
+        }
+        for r in &got {
+            let text = format!("{r:?}");
+            assert!(
+                !text.contains("could not be read") && !text.contains("crashed"),
+                "{rel}: {}",
+                text.chars().take(400).collect::<String>()
+            );
+        }
+        l.send(Request::Close { file });
+        checked += 1;
+    }
+    assert!(checked > 100, "{checked} files checked");
+}

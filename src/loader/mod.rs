@@ -1032,15 +1032,19 @@ impl Dispatcher {
                 }
                 let busy = self.slots[slot].busy.take();
                 let how = self.kill(slot);
-                let how = why.map_or(how.clone(), |w| format!("{how}: {w}"));
                 if let Some(b) = busy
                     && b.cancelled.is_none()
                 {
-                    let msg = format!(
-                        "the HDF5 reader crashed while reading this ({how}); it was restarted"
-                    );
-                    let msg = incident(&b.job, &msg);
-                    self.fail(&b.origin, msg);
+                    // A reply that cannot be read is not a crash; say which it was.
+                    let msg = match why {
+                        Some(w) => format!(
+                            "the HDF5 reader's answer could not be read ({w}); it was restarted"
+                        ),
+                        None => format!(
+                            "the HDF5 reader crashed while reading this ({how}); it was restarted"
+                        ),
+                    };
+                    self.fail(&b.origin, incident(&b.job, &msg));
                 }
             }
         }

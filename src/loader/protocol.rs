@@ -255,12 +255,54 @@ mod tests {
             Reply::Listed(Ok(page)),
             Reply::Samples(Ok(Samples::from_f64(&[1.5, f64::NAN, -0.0]))),
             Reply::Summary(Err("x.h5: /a: broken".to_owned())),
+            // 128-bit integers (enum values, wide integers) have no MessagePack form.
+            Reply::Info(Ok(Box::new(enum_info()))),
         ] {
             let mut buf = Vec::new();
             write_frame(&mut buf, &reply).unwrap();
             let back: Reply = read_frame(&mut buf.as_slice()).unwrap().unwrap();
             // NaN != NaN, so compare the debug text.
             assert_eq!(format!("{back:?}"), format!("{reply:?}"));
+        }
+    }
+
+    /// An object whose metadata holds 128-bit integers.
+    fn enum_info() -> ObjectInfo {
+        use crate::model::{AttrValue, Attribute, DType, EnumMember, ObjectKind, Shape, Value};
+        let member = EnumMember {
+            name: "HUGE".into(),
+            value: i128::MAX,
+        };
+        let value = Value::Enum {
+            name: None,
+            value: -(1 << 100),
+        };
+        ObjectInfo {
+            path: "/e".into(),
+            kind: ObjectKind::Dataset,
+            link: None,
+            id: None,
+            attrs: vec![Attribute {
+                name: "state".into(),
+                dtype: DType::Enum {
+                    size: 16,
+                    base: Box::new(DType::Unsupported {
+                        class_name: "int128".into(),
+                        size: 16,
+                    }),
+                    members: vec![member],
+                },
+                shape: Shape::Scalar,
+                value: AttrValue::Loaded(crate::model::Values::from_elem(
+                    ndarray::IxDyn(&[]),
+                    value,
+                )),
+            }],
+            dataset: None,
+            datatype: None,
+            dims: Vec::new(),
+            is_scale: false,
+            child_count: None,
         }
     }
 

@@ -69,7 +69,10 @@ impl DType {
     pub fn components(&self) -> Vec<super::Component> {
         use super::Component;
         match self {
-            Self::Integer { .. } | Self::Float { .. } => vec![Component::Value],
+            // Enums (h5py's bools too) plot by their stored integer (libhdf5 converts them).
+            Self::Integer { .. } | Self::Float { .. } | Self::Enum { .. } => {
+                vec![Component::Value]
+            }
             Self::Complex { .. } => Component::COMPLEX.to_vec(),
             Self::Compound { fields, .. } => fields
                 .iter()
@@ -85,6 +88,7 @@ impl DType {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EnumMember {
     pub name: String,
+    #[serde(with = "super::value::wide_int")]
     pub value: i128,
 }
 

@@ -19,6 +19,21 @@ pub struct RefTarget {
     pub attribute: Option<String>,
 }
 
+/// `i128` as decimal text in serialised form: MessagePack, the reader workers' wire format,
+/// has no 128-bit integers (a frame holding one could not be sent at all).
+pub(crate) mod wide_int {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &i128, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(v)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<i128, D::Error> {
+        let text = std::borrow::Cow::<str>::deserialize(d)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 /// A dataspace selection carried by a region reference.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "lowercase")]
@@ -41,7 +56,7 @@ pub enum Value {
     Int(i64),
     UInt(u64),
     /// Integers wider than 64 bits.
-    BigInt(i128),
+    BigInt(#[serde(with = "wide_int")] i128),
     Float(f64),
     Complex {
         re: f64,
@@ -52,6 +67,7 @@ pub enum Value {
     /// Enum value by name; `name` is `None` when the stored value has no member.
     Enum {
         name: Option<String>,
+        #[serde(with = "wide_int")]
         value: i128,
     },
     Compound(Vec<(String, Value)>),
