@@ -33,7 +33,8 @@ pub enum Event {
         generation: u64,
         reply: Reply,
     },
-    /// The worker's pipe closed or a frame was bad; the worker is gone or useless.
+    /// The worker's pipe closed (`why` is `None`: it died) or a frame was bad (`why` says
+    /// how); either way the worker is gone or useless.
     Ended {
         slot: usize,
         generation: u64,
@@ -163,10 +164,11 @@ fn spawn_thread(slot: usize, generation: u64, events: Sender<Event>) -> std::io:
                     Step::Die => break,
                 }
             }
+            // The thread ending is this transport's crash.
             let _ = events.send(Event::Ended {
                 slot,
                 generation,
-                why: Some("the reader thread stopped".to_owned()),
+                why: None,
             });
         })?;
     Ok(Worker {
