@@ -86,6 +86,16 @@ pub enum Pick {
     X(XChoice),
 }
 
+/// What the view needs to know about the dataset besides the line it shows.
+pub struct DataShape {
+    /// The dataset's shape: a dimension mapper picks the line through N-D data.
+    pub dims: Vec<u64>,
+    /// The numbers each element offers (compound fields, complex parts), for a picker.
+    pub components: Vec<Component>,
+    /// Discrete states (enums, bools): drawn as steps, each value holding until the next.
+    pub steps: bool,
+}
+
 /// An x axis being loaded or in use.
 struct XState {
     axis: XAxis,
@@ -123,6 +133,7 @@ pub struct LineView {
     shape: Vec<u64>,
     /// The numbers each element offers (compound fields, complex parts), for a picker.
     components: Vec<Component>,
+    steps: bool,
     /// The other files the values are kept in ("" when none); read only when allowed.
     outside_files: String,
     state: State,
@@ -155,7 +166,7 @@ impl LineView {
     /// and of its x axis.
     pub fn new(
         source: LineSource,
-        (shape, components): (Vec<u64>, Vec<Component>),
+        data: DataShape,
         outside_files: String,
         axes: Axes,
         loader: &mut Loader,
@@ -163,8 +174,9 @@ impl LineView {
     ) -> Self {
         let mut v = Self {
             source,
-            shape,
-            components,
+            shape: data.dims,
+            components: data.components,
+            steps: data.steps,
             outside_files,
             state: State::Loading,
             req: None,
@@ -680,10 +692,15 @@ impl LineView {
                 wanted_raw = fetch;
                 // Sparse raw samples get markers, so single samples can be told apart.
                 let markers = raw && segments.iter().map(Vec::len).sum::<usize>() <= columns / 6;
+                // Discrete states hold until the next sample: steps, for raw samples.
+                let stepped = |s: &Vec<[f64; 2]>| match raw && self.steps {
+                    true => steps(s),
+                    false => s.clone(),
+                };
                 let runs = segments.iter().flat_map(|s| {
-                    let pts = s
-                        .iter()
-                        .map(|&[i, y]| [to_log(self.x_of(i), log_x), to_log(y, log_y)]);
+                    let pts = stepped(s)
+                        .into_iter()
+                        .map(|[i, y]| [to_log(self.x_of(i), log_x), to_log(y, log_y)]);
                     finite_runs(pts)
                 });
                 // Error bounds: y plus and minus the uncertainty at each point (over the
@@ -909,6 +926,17 @@ fn take(next: &mut ReqId) -> ReqId {
     *next
 }
 
+/// Samples at integer indices as steps: each value held until the next sample's index.
+fn steps(points: &[[f64; 2]]) -> Vec<[f64; 2]> {
+    let mut out = Vec::with_capacity(points.len() * 2);
+    for (k, p) in points.iter().enumerate() {
+        out.push(*p);
+        let next = points.get(k + 1).map_or(p[0] + 1.0, |n| n[0]);
+        out.push([next, p[1]]);
+    }
+    out
+}
+
 /// A value on a log axis (log10; NaN where the log is undefined), or itself.
 fn to_log(v: f64, log: bool) -> f64 {
     match log {
@@ -975,5 +1003,37 @@ fn keyboard(p: &mut egui_plot::PlotUi<'_>) {
     }
     if reset {
         p.set_auto_bounds(true);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn states_hold_until_the_next_sample() {
+        let s = steps(&[[0.0, 1.0], [1.0, 3.0], [4.0, 2.0]]);
+        assert_eq!(
+            s,
+            [
+                [0.0, 1.0],
+                [1.0, 1.0],
+                [1.0, 3.0],
+                [4.0, 3.0],
+                [4.0, 2.0],
+                [5.0, 2.0]
+            ]
+        );
+    }
+
+    #[test]
+    fn log_axes_drop_what_has_no_log() {
+        let pts = [[1.0, 10.0], [2.0, -1.0], [3.0, 100.0]]
+            .map(|[x, y]| [to_log(x, false), to_log(y, true)]);
+        assert_eq!(
+            finite_runs(pts.into_iter()),
+            vec![vec![[1.0, 1.0]], vec![[3.0, 2.0]]]
+        );
+        assert_eq!(from_log(2.0, true), 100.0);
     }
 }

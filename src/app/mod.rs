@@ -28,12 +28,12 @@ pub use settings::{Settings, Theme};
 
 use self::dialog::{DialogResult, OpenDialog};
 use self::inspector::InfoView;
-use self::line_view::{Axes, LineView, Pick, XAxis, XChoice};
+use self::line_view::{Axes, DataShape, LineView, Pick, XAxis, XChoice};
 use self::plot_source::{Lookup, Resolve, XSpec};
 use self::search::Search;
 use crate::loader::{FileId, LineSource, Loader, LoaderConfig, ReqId, Request, Response};
 use crate::model::{
-    Calibration, Component, Layout, Line, ObjectId, ObjectInfo, ObjectKind, Shape, TimeUnits,
+    Calibration, Component, DType, Layout, Line, ObjectId, ObjectInfo, ObjectKind, Shape, TimeUnits,
 };
 
 /// The id under which the window and its saved state are known to the desktop.
@@ -700,12 +700,13 @@ impl HdfscopeApp {
         let Some(source) = line_source(file, &data.info, chosen) else {
             return;
         };
-        let (shape, components) = data
-            .info
-            .dataset
-            .as_ref()
-            .map(|d| (d.shape.dims().to_vec(), d.dtype.components()))
-            .unwrap_or_default();
+        let Some(shape) = data.info.dataset.as_ref().map(|d| DataShape {
+            dims: d.shape.dims().to_vec(),
+            components: d.dtype.components(),
+            steps: matches!(d.dtype, DType::Enum { .. }),
+        }) else {
+            return;
+        };
         let outside = (data.info.dataset.as_ref())
             .map(|d| d.layout.outside_files().join(", "))
             .unwrap_or_default();
@@ -761,7 +762,7 @@ impl HdfscopeApp {
         };
         let mut view = LineView::new(
             source,
-            (shape, components),
+            shape,
             outside,
             axes,
             &mut self.loader,

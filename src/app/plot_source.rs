@@ -135,25 +135,32 @@ fn dataset_spec(node: &ObjectInfo) -> PlotSpec {
     }
 }
 
-/// An NXdata group: `signal` names the data; `axes` one axis per dimension ("." for none).
+/// An NXdata group: `signal` names the data; `axes` one axis per dimension ("." for none),
+/// unless an `AXISNAME_indices` attribute says which dimension an axis belongs to.
 fn nxdata_spec(node: &ObjectInfo, signal: &str) -> PlotSpec {
     let names: Vec<&str> = node
         .attr_texts("axes")
         .into_iter()
         .flat_map(|a| a.split([':', ',']))
         .collect();
-    let axes = names
-        .into_iter()
-        .map(|a| {
-            (!a.is_empty() && a != ".")
-                .then(|| XSpec {
-                    path: join_path(&node.path, a),
-                    name: a.to_owned(),
-                })
-                .into_iter()
-                .collect()
-        })
-        .collect();
+    let mut axes: Vec<Vec<XSpec>> = vec![Vec::new(); names.len()];
+    for (position, name) in names.iter().enumerate() {
+        if name.is_empty() || *name == "." {
+            continue;
+        }
+        let indices = node.attr_numbers(&format!("{name}_indices"));
+        let dim = indices
+            .first()
+            .filter(|d| **d >= 0.0 && d.fract() == 0.0)
+            .map_or(position, |d| *d as usize);
+        if dim >= axes.len() {
+            axes.resize(dim + 1, Vec::new());
+        }
+        axes[dim].push(XSpec {
+            path: join_path(&node.path, name),
+            name: (*name).to_owned(),
+        });
+    }
     PlotSpec {
         data: join_path(&node.path, signal),
         axes,
@@ -180,9 +187,12 @@ mod tests {
                     } else {
                         vec![texts.len()]
                     };
+                    // Texts that are integers become integers (NeXus `*_indices`).
+                    let value =
+                        |t: &str| t.parse().map_or_else(|_| Value::Str(t.into()), Value::Int);
                     let values = Values::from_shape_vec(
                         ndarray::IxDyn(&shape),
-                        texts.iter().map(|t| Value::Str((*t).to_owned())).collect(),
+                        texts.iter().map(|t| value(t)).collect(),
                     )
                     .unwrap();
                     Attribute {
@@ -266,6 +276,29 @@ mod tests {
         assert_eq!(spec.axes.len(), 2);
         assert!(spec.axes[0].is_empty());
         assert_eq!(spec.axes[1][0].path, "/d/y");
+    }
+
+    #[test]
+    fn axis_indices_place_axes_on_their_dimension() {
+        // `axes` lists x first, but x_indices says it belongs to dimension 1.
+        let files = [
+            node(
+                "/d",
+                ObjectKind::Group,
+                &[
+                    ("signal", &["s"]),
+                    ("axes", &["x", "."]),
+                    ("x_indices", &["1"]),
+                ],
+            ),
+            node("/d/s", ObjectKind::Dataset, &[]),
+            node("/d/x", ObjectKind::Dataset, &[]),
+        ];
+        let Resolve::Plot(spec) = resolve_in(&files, "/d") else {
+            panic!()
+        };
+        assert!(spec.axes[0].is_empty());
+        assert_eq!(spec.axes[1][0].path, "/d/x");
     }
 
     #[test]
