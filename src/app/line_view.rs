@@ -709,13 +709,22 @@ impl LineView {
                 for pts in self.error_bounds(&segments, span, (log_x, log_y)) {
                     p.line(egui_plot::Line::new("errors", pts).color(ERROR_COLOR));
                 }
-                for pts in runs.collect::<Vec<_>>() {
-                    if markers {
-                        let dots = egui_plot::Points::new(name.clone(), pts.clone());
+                if markers {
+                    // On the samples themselves, not on the corners of steps.
+                    let samples = segments
+                        .iter()
+                        .flatten()
+                        .map(|&[i, y]| [to_log(self.x_of(i), log_x), to_log(y, log_y)]);
+                    for pts in finite_runs(samples) {
+                        let dots = egui_plot::Points::new(name.clone(), pts);
                         p.points(dots.radius(2.5).color(LINE_COLOR));
                     }
+                }
+                for pts in runs.collect::<Vec<_>>() {
                     let line = egui_plot::Line::new(name.clone(), pts).color(LINE_COLOR);
-                    p.line(line.allow_hover(true));
+                    // egui_plot merges points sharing an x into a filled band: right for a
+                    // min/max envelope, wrong for the vertical edges of steps.
+                    p.line(line.allow_hover(true).allow_band(!(raw && self.steps)));
                 }
             });
         if let Some((start, count)) = wanted_raw.filter(|_| fetch) {
