@@ -54,7 +54,7 @@ shot() {
 shot screenshot-demo
 nexus="../shared/corpus/fetched/nexus"
 if [ -d "${nexus}" ]; then
-  shot screenshot-nexus "${nexus}/Therm_6_2.nxs::/entry/data/data"
+  shot screenshot-nexus "${nexus}/Therm_6_2.nxs::/entry/data/omega"
   shot screenshot-nexus-plot "${nexus}/writer_1_3.h5::/Scan/data/counts"
 else
   echo "screenshots.sh: ${nexus} not found, skipping the corpus screenshots" >&2

@@ -552,6 +552,10 @@ impl LineView {
     /// number of each element.
     fn mapper(&self, ui: &mut egui::Ui) -> Option<Line> {
         let rank = self.shape.len();
+        if rank < 2 && self.components.len() < 2 {
+            // Nothing to choose: no empty row either.
+            return None;
+        }
         let line = &self.source.line;
         let mut picked = None;
         ui.horizontal_wrapped(|ui| {
