@@ -677,6 +677,8 @@ impl LineView {
                 }
             })
             .y_axis_formatter(move |mark, _| num(from_log(mark.value, log_y)))
+            .x_grid_spacer(nice_grid)
+            .y_grid_spacer(nice_grid)
             .show(ui, |p| {
                 if std::mem::take(&mut self.reset) {
                     p.set_auto_bounds(true);
@@ -939,6 +941,53 @@ fn take(next: &mut ReqId) -> ReqId {
     *next
 }
 
+/// Grid lines at 1-2-5 steps (egui_plot's default is powers of ten, which leaves a short
+/// axis with a single labelled tick): three sizes, each a multiple of the one below, so
+/// every mark is listed once with the largest step it belongs to.
+fn nice_grid(input: egui_plot::GridInput) -> Vec<egui_plot::GridMark> {
+    let base = input.base_step_size;
+    if !(base.is_finite() && base > 0.0) {
+        return Vec::new();
+    }
+    let s1 = nice_at_least(base);
+    let s2 = nice_at_least(s1 * 4.0);
+    let s3 = nice_at_least(s2 * 4.0);
+    let (lo, hi) = input.bounds;
+    let mut marks = Vec::new();
+    for (step, coarser) in [(s3, None), (s2, Some(s3)), (s1, Some(s2))] {
+        let (first, last) = ((lo / step).ceil(), (hi / step).floor());
+        if !(first.is_finite() && last.is_finite()) || last - first > 10_000.0 {
+            continue;
+        }
+        let mut k = first;
+        while k <= last {
+            let value = k * step;
+            let taken = coarser.is_some_and(|c: f64| {
+                let q = value / c;
+                (q - q.round()).abs() < 1e-6
+            });
+            if !taken {
+                marks.push(egui_plot::GridMark {
+                    value,
+                    step_size: step,
+                });
+            }
+            k += 1.0;
+        }
+    }
+    marks
+}
+
+/// The smallest of 1, 2, 5 times a power of ten that is at least `x`.
+fn nice_at_least(x: f64) -> f64 {
+    let e = 10f64.powf(x.log10().floor());
+    [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * e)
+        .find(|v| *v >= x * (1.0 - 1e-9))
+        .unwrap_or(10.0 * e)
+}
+
 /// Samples at integer indices as steps: each value held until the next sample's index.
 fn steps(points: &[[f64; 2]]) -> Vec<[f64; 2]> {
     let mut out = Vec::with_capacity(points.len() * 2);
@@ -1022,6 +1071,27 @@ fn keyboard(p: &mut egui_plot::PlotUi<'_>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn grid_steps_go_one_two_five() {
+        assert_eq!(nice_at_least(0.3), 0.5);
+        assert_eq!(nice_at_least(1.0), 1.0);
+        assert_eq!(nice_at_least(13.0), 20.0);
+        let marks = nice_grid(egui_plot::GridInput {
+            bounds: (11.0, 146.0),
+            base_step_size: 1.5,
+        });
+        // Steps 2, 10, 50: 50 and 100 carry the largest step, 20, 30 ... the middle one.
+        let step_of = |v: f64| marks.iter().find(|m| m.value == v).map(|m| m.step_size);
+        assert_eq!(step_of(100.0), Some(50.0));
+        assert_eq!(step_of(20.0), Some(10.0));
+        assert_eq!(step_of(12.0), Some(2.0));
+        assert_eq!(
+            marks.iter().filter(|m| m.value == 50.0).count(),
+            1,
+            "listed once"
+        );
+    }
 
     #[test]
     fn states_hold_until_the_next_sample() {

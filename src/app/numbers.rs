@@ -4,7 +4,11 @@
 /// A number with up to six decimals (trailing zeros dropped), or in scientific notation
 /// when very large or very small.
 pub fn num(v: f64) -> String {
-    if v == 0.0 || (1e-4..1e6).contains(&v.abs()) {
+    if v == 0.0 {
+        // Also for -0.0, which a tick at zero often is.
+        return "0".to_owned();
+    }
+    if (1e-4..1e6).contains(&v.abs()) {
         let s = format!("{v:.6}");
         let s = s.trim_end_matches('0').trim_end_matches('.');
         s.to_owned()
@@ -80,5 +84,6 @@ mod tests {
         assert_eq!(si(0.25, None), "0.25");
         assert_eq!(num(1e7), "1.00000e7");
         assert_eq!(num(-0.5), "-0.5");
+        assert_eq!(num(-0.0), "0");
     }
 }
