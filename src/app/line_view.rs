@@ -119,6 +119,16 @@ struct Raw {
     values: Arc<[f64]>,
 }
 
+impl Raw {
+    /// The sample at index `i`, when `i` is a whole index these samples cover.
+    fn at(&self, i: f64) -> Option<f64> {
+        if i.fract() != 0.0 || i < self.start as f64 {
+            return None;
+        }
+        self.values.get((i - self.start as f64) as usize).copied()
+    }
+}
+
 /// What was drawn last, so a frame with the same bounds reuses its points.
 struct Drawn {
     key: (u64, u64, usize, u64),
@@ -247,22 +257,21 @@ impl LineView {
             view: OVERVIEW_VIEW,
             source: self.source.clone(),
         });
-        if let Some(e) = self.errors.as_mut() {
+        // The errors and the x axis stream beside the data, each as its own view.
+        let errors = self
+            .errors
+            .as_mut()
+            .map(|e| (ERR_VIEW, &e.source, &mut e.req));
+        let x = (self.x.as_mut())
+            .filter(|x| x.map.is_none())
+            .map(|x| (X_VIEW, &x.axis.source, &mut x.req));
+        for (view, source, slot) in [errors, x].into_iter().flatten() {
             let req = take(next_req);
-            e.req = Some(req);
+            *slot = Some(req);
             loader.send(Request::Overview {
                 req,
-                view: ERR_VIEW,
-                source: e.source.clone(),
-            });
-        }
-        if let Some(x) = self.x.as_mut().filter(|x| x.map.is_none()) {
-            let req = take(next_req);
-            x.req = Some(req);
-            loader.send(Request::Overview {
-                req,
-                view: X_VIEW,
-                source: x.axis.source.clone(),
+                view,
+                source: source.clone(),
             });
         }
     }
@@ -408,35 +417,30 @@ impl LineView {
         span: f64,
         (log_x, log_y): (bool, bool),
     ) -> Segments {
-        if self.errors.is_none() {
+        let Some(e) = &self.errors else {
             return Vec::new();
-        }
+        };
+        // One look at the pyramid per frame, not one per point.
+        let lod = e.lod.as_ref().and_then(|l| l.try_read().ok());
+        // The uncertainty at sample index `i`: exact from raw values when they cover it,
+        // else the largest over the `span` samples around it.
+        let error_at = |i: f64| {
+            e.raw.as_ref().and_then(|r| r.at(i)).or_else(|| {
+                lod.as_ref()
+                    .and_then(|l| l.max_over(i - span, i + span.max(1.0)))
+            })
+        };
         let mut out = Vec::new();
         for sign in [1.0, -1.0] {
             for s in segments {
                 let pts = s.iter().filter_map(|&[i, y]| {
-                    let e = self.error_at(i, span)?;
+                    let e = error_at(i)?;
                     Some([to_log(self.x_of(i), log_x), to_log(y + sign * e, log_y)])
                 });
                 out.extend(finite_runs(pts));
             }
         }
         out
-    }
-
-    /// The uncertainty at sample index `i`: exact from raw values when `i` is a sample they
-    /// cover, else the largest over the `span` samples around it.
-    fn error_at(&self, i: f64, span: f64) -> Option<f64> {
-        let e = self.errors.as_ref()?;
-        if let Some(r) = &e.raw
-            && i.fract() == 0.0
-            && i >= r.start as f64
-            && let Some(&v) = r.values.get((i - r.start as f64) as usize)
-        {
-            return Some(v);
-        }
-        let lod = e.lod.as_ref()?.try_read().ok()?;
-        lod.max_over(i - span, i + span.max(1.0))
     }
 
     /// The x axis in use, once its values are known.
@@ -448,14 +452,11 @@ impl LineView {
     /// is a sample they cover, else from the axis map; the index itself without an axis.
     fn x_of(&self, i: f64) -> f64 {
         let Some(x) = &self.x else { return i };
-        if let Some(r) = &x.raw
-            && i.fract() == 0.0
-            && i >= r.start as f64
-            && let Some(&v) = r.values.get((i - r.start as f64) as usize)
-        {
-            return v;
-        }
-        x.map.as_ref().map_or(i, |m| m.value(i))
+        x.raw
+            .as_ref()
+            .and_then(|r| r.at(i))
+            .or_else(|| x.map.as_ref().map(|m| m.value(i)))
+            .unwrap_or(i)
     }
 
     /// Draws the view; returns a new line when the user picks another one through N-D data.
@@ -902,37 +903,21 @@ impl LineView {
         {
             return;
         }
-        if let Some(e) = self.errors.as_mut() {
+        // The same samples of the data, its errors and its x axis.
+        let data = Some((RAW_VIEW, &self.source, &mut self.raw_req));
+        let errors = (self.errors.as_mut()).map(|e| (ERR_RAW_VIEW, &e.source, &mut e.raw_req));
+        let x = (self.x.as_mut()).map(|x| (X_RAW_VIEW, &x.axis.source, &mut x.raw_req));
+        for (view, source, slot) in [data, errors, x].into_iter().flatten() {
             let req = take(next_req);
-            e.raw_req = Some((req, start, count));
+            *slot = Some((req, start, count));
             loader.send(Request::Samples {
                 req,
-                view: ERR_RAW_VIEW,
-                source: e.source.clone(),
+                view,
+                source: source.clone(),
                 start,
                 count,
             });
         }
-        if let Some(x) = self.x.as_mut() {
-            let req = take(next_req);
-            x.raw_req = Some((req, start, count));
-            loader.send(Request::Samples {
-                req,
-                view: X_RAW_VIEW,
-                source: x.axis.source.clone(),
-                start,
-                count,
-            });
-        }
-        let req = take(next_req);
-        self.raw_req = Some((req, start, count));
-        loader.send(Request::Samples {
-            req,
-            view: RAW_VIEW,
-            source: self.source.clone(),
-            start,
-            count,
-        });
     }
 }
 

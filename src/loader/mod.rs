@@ -1003,6 +1003,13 @@ impl Dispatcher {
         s.worker.take().map_or_else(String::new, Worker::kill)
     }
 
+    /// The slot an event came from, unless the event is from a worker since replaced.
+    fn current(&mut self, slot: usize, generation: u64) -> Option<&mut Slot> {
+        self.slots
+            .get_mut(slot)
+            .filter(|s| s.generation == generation)
+    }
+
     fn event(&mut self, event: Event) {
         match event {
             Event::Reply {
@@ -1010,13 +1017,9 @@ impl Dispatcher {
                 generation,
                 reply,
             } => {
-                let Some(s) = self.slots.get_mut(slot) else {
+                let Some(busy) = self.current(slot, generation).and_then(|s| s.busy.take()) else {
                     return;
                 };
-                if s.generation != generation {
-                    return;
-                }
-                let Some(busy) = s.busy.take() else { return };
                 self.route(busy, reply);
             }
             Event::Ended {
@@ -1024,13 +1027,10 @@ impl Dispatcher {
                 generation,
                 why,
             } => {
-                let Some(s) = self.slots.get(slot) else {
+                let Some(s) = self.current(slot, generation) else {
                     return;
                 };
-                if s.generation != generation {
-                    return;
-                }
-                let busy = self.slots[slot].busy.take();
+                let busy = s.busy.take();
                 let how = self.kill(slot);
                 if let Some(b) = busy
                     && b.cancelled.is_none()
