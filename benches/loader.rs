@@ -217,7 +217,7 @@ fn overview(path: &Path, source: &LineSource, workers: usize) -> anyhow::Result<
     let t = Instant::now();
     l.send(Request::Overview {
         req: 1,
-        view: "bench",
+        view: "bench".into(),
         source: source.clone(),
     });
     let (mut first, mut sketch) = (None, None);
@@ -266,7 +266,7 @@ fn samples_seconds(path: &Path, source: &LineSource) -> anyhow::Result<f64> {
     let t = Instant::now();
     l.send(Request::Samples {
         req: 1,
-        view: "bench",
+        view: "bench".into(),
         source: source.clone(),
         start: 0,
         count: source.len,

@@ -473,7 +473,9 @@ fn write_nexus(dir: &Path) -> PathBuf {
     text(&data, "NX_class", "NXdata");
     text(&data, "signal", "y");
     text(&data, "axes", "x");
+    text(&data, "auxiliary_signals", "monitor");
     series(&data, "y", (0..50).map(|i| f64::from(i * i)).collect());
+    series(&data, "monitor", vec![7.0; 50]);
     series(&data, "y_errors", (0..50).map(f64::from).collect());
     let x = series(
         &data,
@@ -500,7 +502,9 @@ fn nexus_files_show_their_default_plot_against_their_axes() {
     }]);
     h.get_by_label("Plot of /entry/data/y");
     h.get_by_label("x: x (mm) from 10 to 34.5 (/entry/data/x)");
-    h.get_by_label("50 samples · min 0 · max 2401 · mean 808.5");
+    // The signal and its auxiliary signal, each a line with its own statistics.
+    h.get_by_label("/entry/data/y: 50 samples · min 0 · max 2401 · mean 808.5");
+    h.get_by_label("/entry/data/monitor: 50 samples · min 7 · max 7 · mean 7");
     h.get_by_label("± errors from /entry/data/y_errors");
     // The older style: `axes` on the dataset names its x.
     h.get_by_label("expand old").click();
@@ -737,4 +741,85 @@ fn enums_and_bools_plot_by_their_stored_values() {
         .click();
     settle(&mut h);
     h.get_by_label("4 samples · min 0 · max 1 · mean 0.75");
+}
+
+#[test]
+fn two_d_data_is_drawn_as_a_line_per_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("grid.h5");
+    let f = hdf5::File::create(&path).unwrap();
+    let rows: Vec<f64> = (0..3 * 100).map(f64::from).collect();
+    let grid = ndarray::Array2::from_shape_vec((3, 100), rows).unwrap();
+    f.new_dataset_builder()
+        .with_data(&grid)
+        .create("grid")
+        .unwrap();
+    drop(f);
+    let mut h = harness(vec![OpenRequest {
+        path,
+        select: Some("/grid".into()),
+    }]);
+    // One row at first.
+    h.get_by_label("100 samples · min 0 · max 99 · mean 49.5");
+    h.get_by_label("lines").click();
+    settle(&mut h);
+    h.get_by_label("a line per index of axis 0").click();
+    settle(&mut h);
+    for r in 0..3 {
+        let (min, max, mean) = (r * 100, r * 100 + 99, f64::from(r * 100) + 49.5);
+        h.get_by_label(&format!(
+            "/grid[{r}, :]: 100 samples · min {min} · max {max} · mean {mean}"
+        ));
+    }
+    // Another x axis: a line per column of 3 samples would be 100 lines, at most 16 drawn.
+    h.get_by_label("x").click();
+    settle(&mut h);
+    h.get_by_label("along axis 0 (3)").click();
+    settle(&mut h);
+    h.get_by_label("lines").click();
+    settle(&mut h);
+    h.get_by_label("a line per index of axis 1").click();
+    settle(&mut h);
+    h.get_by_label("/grid[:, 15]: 3 samples · min 15 · max 215 · mean 115");
+    assert!(h.query_by_label_contains("/grid[:, 16]").is_none());
+    h.get_by_label("to 15 of 100");
+}
+
+#[test]
+fn datasets_of_any_open_file_are_overlaid_and_taken_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let other = dir.path().join("other.h5");
+    let f = hdf5::File::create(&other).unwrap();
+    let trace: Vec<f64> = (0..100).map(f64::from).collect();
+    f.new_dataset_builder()
+        .with_data(&trace)
+        .create("trace")
+        .unwrap();
+    drop(f);
+    let mut h = harness(vec![
+        OpenRequest::from_arg(PathBuf::from(format!(
+            "{}::/waveforms/signal",
+            demo().display()
+        ))),
+        OpenRequest {
+            path: other,
+            select: None,
+        },
+    ]);
+    h.get_by_label("100000 samples · min -1.012427 · max 1.022445 · mean 0.000295");
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "trace")
+        .click_secondary();
+    settle(&mut h);
+    h.get_by_label("Add to the plot").click();
+    settle(&mut h);
+    h.get_by_label(
+        "/waveforms/signal: 100000 samples · min -1.012427 · max 1.022445 · mean 0.000295",
+    );
+    h.get_by_label("other.h5::/trace: 100 samples · min 0 · max 99 · mean 49.5");
+    // One x axis for all: the overlay has no time axis, which the plot says.
+    h.get_by_label("other.h5::/trace is drawn against the sample index");
+    h.get_by_label("✖").click();
+    settle(&mut h);
+    assert!(h.query_by_label_contains("other.h5::/trace").is_none());
+    h.get_by_label("100000 samples · min -1.012427 · max 1.022445 · mean 0.000295");
 }

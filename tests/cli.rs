@@ -170,10 +170,11 @@ fn render_draws_the_viewers_plot_into_a_png() {
     assert_eq!(r.code, Some(0), "{}", r.stderr);
     let img = image::open(&out).unwrap().to_rgba8();
     assert_eq!(img.dimensions(), (800, 500));
-    // The envelope of the waveform is drawn in the line colour over much of the plot.
+    // The envelope of the waveform is drawn in the first line colour (Tableau 10 blue) over
+    // much of the plot.
     let line = img
         .pixels()
-        .filter(|p| p.0[..3] == [0x3d, 0x8e, 0xe0])
+        .filter(|p| p.0[..3] == [0x4e, 0x79, 0xa7])
         .count();
     assert!(line > 50_000, "{line} pixels of the line colour");
     // Only the PNG is left in the folder (written through a temporary file).

@@ -99,7 +99,7 @@ fn overview_streams_with_progress_and_keeps_the_spike() {
     open(&mut l, &path);
     l.send(Request::Overview {
         req: 1,
-        view: "plot",
+        view: "plot".into(),
         source: source(),
     });
     let (got, outcome) = wait_for(&mut l, 1);
@@ -139,7 +139,7 @@ fn overview_streams_with_progress_and_keeps_the_spike() {
     // Zoomed in around the spike, raw samples come in chunk-aligned windows.
     l.send(Request::Samples {
         req: 2,
-        view: "raw",
+        view: "raw".into(),
         source: source(),
         start: SPIKE_AT as u64 - 2,
         count: 5,
@@ -164,7 +164,7 @@ fn cancelled_and_replaced_streams_stop_without_errors() {
     open(&mut l, &path);
     l.send(Request::Overview {
         req: 1,
-        view: "plot",
+        view: "plot".into(),
         source: source(),
     });
     l.send(Request::Cancel { req: 1 });
@@ -178,12 +178,12 @@ fn cancelled_and_replaced_streams_stop_without_errors() {
     // A newer request for the same view replaces the older one.
     l.send(Request::Overview {
         req: 2,
-        view: "plot",
+        view: "plot".into(),
         source: source(),
     });
     l.send(Request::Overview {
         req: 3,
-        view: "plot",
+        view: "plot".into(),
         source: source(),
     });
     let got = drain_until(&mut l, |g| answered(g, 3).is_some());
@@ -216,7 +216,7 @@ fn a_crash_names_the_culprit_and_the_reader_comes_back() {
     // The same worker slot serves the next read with a fresh process.
     l.send(Request::Samples {
         req: 2,
-        view: "raw",
+        view: "raw".into(),
         source: source(),
         start: 0,
         count: 3,
@@ -269,7 +269,7 @@ fn a_hang_is_cut_off_while_metadata_keeps_flowing() {
     assert!(matches!(o, Outcome::Cancelled));
     l.send(Request::Samples {
         req: 3,
-        view: "raw",
+        view: "raw".into(),
         source: source(),
         start: 10,
         count: 2,

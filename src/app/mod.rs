@@ -28,8 +28,10 @@ pub use settings::{Settings, Theme};
 
 use self::dialog::{DialogResult, OpenDialog};
 use self::inspector::InfoView;
-use self::line_view::{Axes, DataShape, LineView, Pick, XAxis, XChoice};
-use self::plot_source::{Lookup, Resolve, XSpec};
+use self::line_view::{
+    Axes, DataShape, LineChoice, LineView, MAX_LINES, Pick, Plotted, SeriesSpec, XAxis, XChoice,
+};
+use self::plot_source::{Lookup, PlotSpec, Resolve, XSpec};
 use self::search::Search;
 use crate::loader::{FileId, LineSource, Loader, LoaderConfig, ReqId, Request, Response};
 use crate::model::{
@@ -130,8 +132,11 @@ pub struct HdfscopeApp {
     line: Option<(Selection, LineView)>,
     /// The last data request id handed out.
     next_req: ReqId,
-    /// The line the user chose through each N-D dataset (axis and fixed indices).
-    line_choices: HashMap<Selection, Line>,
+    /// The lines the user chose through each N-D dataset (axis, fixed indices, and
+    /// whether one line or one per index of another axis).
+    line_choices: HashMap<Selection, LineChoice>,
+    /// The objects the user added to each dataset's plot, from any open file.
+    overlays: HashMap<Selection, Vec<Selection>>,
     /// The x values the user chose for each dataset's plot.
     x_choices: HashMap<Selection, XChoice>,
     /// Only the plot, no panels or controls (headless rendering).
@@ -193,6 +198,7 @@ impl HdfscopeApp {
             next_req: 0,
             line_choices: HashMap::new(),
             x_choices: HashMap::new(),
+            overlays: HashMap::new(),
             plot_only: false,
         };
         for r in open {
@@ -673,9 +679,103 @@ impl HdfscopeApp {
         }
         self.drop_data_view();
         let file = sel.file;
+        let spec = match self.resolve_plot(&sel) {
+            Resolve::Plot(spec) => spec,
+            Resolve::Need(_) | Resolve::Nothing => return,
+        };
+        let key = Selection {
+            file,
+            path: spec.data.clone(),
+        };
+        let choice = self.line_choices.get(&key).cloned();
+        let data = match self.dataset_lines(file, &spec, choice.as_ref()) {
+            Lines::Ready(d) => d,
+            Lines::Wait | Lines::Unusable(_) => return,
+        };
+        let mut notes = Vec::new();
+        let mut plotted: Vec<Plotted> = (data.specs.into_iter())
+            .map(|spec| Plotted {
+                spec,
+                overlay: None,
+            })
+            .collect();
+        // NeXus auxiliary signals: the same line through each, against the same axes.
+        let one_line = LineChoice {
+            across: None,
+            ..data.choice.clone()
+        };
+        for aux in &spec.auxiliary {
+            let aux_spec = PlotSpec {
+                data: aux.clone(),
+                axes: spec.axes.clone(),
+                errors: None,
+                auxiliary: Vec::new(),
+            };
+            match self.dataset_lines(file, &aux_spec, Some(&one_line)) {
+                Lines::Wait => return,
+                Lines::Unusable(why) => notes.push(format!("{aux} not plotted: {why}")),
+                Lines::Ready(d) => {
+                    plotted.extend(d.specs.into_iter().take(1).map(|spec| Plotted {
+                        spec,
+                        overlay: None,
+                    }))
+                }
+            }
+        }
+        let overlays = self.overlays.get(&key).cloned().unwrap_or_default();
+        for (n, o) in overlays.iter().enumerate() {
+            let specs = match self.resolve_plot(o) {
+                Resolve::Need(_) => return,
+                Resolve::Nothing => Err("it is not numeric data".to_owned()),
+                Resolve::Plot(ospec) => {
+                    let chosen = self.line_choices.get(&Selection {
+                        file: o.file,
+                        path: ospec.data.clone(),
+                    });
+                    match self.dataset_lines(o.file, &ospec, chosen.cloned().as_ref()) {
+                        Lines::Wait => return,
+                        Lines::Unusable(why) => Err(why),
+                        Lines::Ready(d) => Ok(d.specs),
+                    }
+                }
+            };
+            let prefix = match self.files.iter().find(|f| f.id == o.file) {
+                Some(f) if o.file != file => format!("{}::", f.name()),
+                _ => String::new(),
+            };
+            match specs {
+                Ok(specs) => plotted.extend(specs.into_iter().map(|mut spec| {
+                    spec.name = format!("{prefix}{}", spec.name);
+                    Plotted {
+                        spec,
+                        overlay: Some(n),
+                    }
+                })),
+                Err(why) => notes.push(format!("{prefix}{} not plotted: {why}", o.path)),
+            }
+        }
+        let axes = Axes {
+            y_title: data.y_title,
+            x_options: data.x_options,
+            notes,
+        };
+        let mut view = LineView::new(
+            plotted,
+            data.shape,
+            data.choice,
+            axes,
+            &mut self.loader,
+            &mut self.next_req,
+        );
+        view.set_controls(!self.plot_only);
+        self.line = Some((sel, view));
+    }
+
+    /// What the object `sel` plots, asking for the metadata that takes.
+    fn resolve_plot(&mut self, sel: &Selection) -> Resolve {
         let resolved = plot_source::resolve(&sel.path, |path| {
             let key = Selection {
-                file,
+                file: sel.file,
                 path: path.to_owned(),
             };
             match self.infos.get(&key) {
@@ -684,41 +784,58 @@ impl HdfscopeApp {
                 Some(InfoState::Loading) | None => Lookup::Pending,
             }
         });
-        let spec = match resolved {
-            Resolve::Need(path) => return self.want_info(file, path),
-            Resolve::Nothing => return,
-            Resolve::Plot(spec) => spec,
-        };
+        if let Resolve::Need(path) = &resolved {
+            self.want_info(sel.file, path.clone());
+        }
+        resolved
+    }
+
+    /// The lines of the dataset `spec` names, cut as `choice` says (the last axis along x,
+    /// by default), each with its x axis (the user's choice, else the file's first for that
+    /// dimension) and uncertainties; asks for metadata still missing.
+    fn dataset_lines(
+        &mut self,
+        file: FileId,
+        spec: &PlotSpec,
+        choice: Option<&LineChoice>,
+    ) -> Lines {
         let key = Selection {
             file,
             path: spec.data.clone(),
         };
-        let Some(InfoState::Ready(data)) = self.infos.get(&key) else {
-            return;
+        let info = match self.infos.get(&key) {
+            Some(InfoState::Ready(v)) => &v.info,
+            Some(InfoState::Failed(e)) => return Lines::Unusable(e.clone()),
+            Some(InfoState::Loading) | None => {
+                self.want_info(file, key.path);
+                return Lines::Wait;
+            }
         };
-        let chosen = self.line_choices.get(&key);
-        let Some(source) = line_source(file, &data.info, chosen) else {
-            return;
+        let Some(ds) = info.dataset.as_ref() else {
+            return Lines::Unusable("it is not a dataset".to_owned());
         };
-        let Some(shape) = data.info.dataset.as_ref().map(|d| DataShape {
-            dims: d.shape.dims().to_vec(),
-            components: d.dtype.components(),
-            steps: matches!(d.dtype, DType::Enum { .. }),
-        }) else {
-            return;
+        let Some(source) = line_source(file, info, choice.map(|c| &c.line)) else {
+            return Lines::Unusable("it holds no numbers to plot".to_owned());
         };
-        let outside = (data.info.dataset.as_ref())
-            .map(|d| d.layout.outside_files().join(", "))
-            .unwrap_or_default();
+        let dims = ds.shape.dims().to_vec();
+        let shape = DataShape {
+            dims: dims.clone(),
+            components: ds.dtype.components(),
+        };
+        let steps = matches!(ds.dtype, DType::Enum { .. });
+        let outside_files = ds.layout.outside_files().join(", ");
         let base = source.path.rsplit('/').next().unwrap_or(&source.path);
-        let name = data.info.attr_text("long_name").unwrap_or(base);
+        let name = info.attr_text("long_name").unwrap_or(base);
         let y_title = match &source.line.component {
-            Component::Value => data.info.axis_title(name),
+            Component::Value => info.axis_title(name),
             // A field or a part of a complex is named after it; units hold except for phase.
             Component::Phase => format!("{name} phase (rad)"),
-            c => data.info.axis_title(&format!("{name} {}", c.name())),
+            c => info.axis_title(&format!("{name} {}", c.name())),
         };
-        let y_units = data.info.units().map(str::to_owned);
+        let units = match source.line.component {
+            Component::Phase => Some("rad".to_owned()),
+            _ => info.units().map(str::to_owned),
+        };
         let mut candidates = spec.axes.get(source.line.axis).cloned().unwrap_or_default();
         let x_spec = match self.x_choices.get(&key) {
             Some(XChoice::Index) => None,
@@ -741,35 +858,56 @@ impl HdfscopeApp {
                 path: x.path.clone(),
             };
             if matches!(self.infos.get(&xkey), None | Some(InfoState::Loading)) {
-                return self.want_info(file, xkey.path);
+                self.want_info(file, xkey.path);
+                return Lines::Wait;
             }
         }
         let (x, x_note) = match &x_spec {
             Some(x) => self.x_axis(&source, x),
             None => (None, None),
         };
-        let errors = spec
-            .errors
-            .as_ref()
-            .and_then(|path| self.errors_line(&source, path));
-        let axes = Axes {
-            y_title,
-            y_units,
+        let errors = (spec.errors.as_ref()).and_then(|path| self.errors_line(&source, path));
+        let choice = LineChoice {
+            line: source.line.clone(),
+            across: choice
+                .and_then(|c| c.across)
+                .filter(|k| *k != source.line.axis),
+        };
+        let one = SeriesSpec {
+            name: line_name(&source.path, &source.line),
+            units,
+            steps,
+            outside_files,
             x,
             x_note,
-            x_options: candidates.into_iter().map(|c| (c.path, c.name)).collect(),
             errors,
-        };
-        let mut view = LineView::new(
             source,
+        };
+        // Several lines: the same cut at each index of the `across` axis.
+        let specs = match choice.across.filter(|k| *k < dims.len()) {
+            None => vec![one],
+            Some(k) => {
+                let first = one.source.line.at[k];
+                (first..(first + MAX_LINES).min(dims[k]))
+                    .map(|i| {
+                        let mut s = one.clone();
+                        s.source.line.at[k] = i;
+                        if let Some(e) = &mut s.errors {
+                            e.line.at[k] = i;
+                        }
+                        s.name = line_name(&s.source.path, &s.source.line);
+                        s
+                    })
+                    .collect()
+            }
+        };
+        Lines::Ready(DatasetLines {
+            specs,
             shape,
-            outside,
-            axes,
-            &mut self.loader,
-            &mut self.next_req,
-        );
-        view.set_controls(!self.plot_only);
-        self.line = Some((sel, view));
+            choice,
+            y_title,
+            x_options: candidates.into_iter().map(|c| (c.path, c.name)).collect(),
+        })
     }
 
     /// Applies a choice made in the data view for the dataset `key`; the view is rebuilt
@@ -782,19 +920,45 @@ impl HdfscopeApp {
             Pick::X(x) => {
                 self.x_choices.insert(key, x);
             }
+            Pick::RemoveOverlay(n) => {
+                if let Some(list) = self.overlays.get_mut(&key)
+                    && n < list.len()
+                {
+                    list.remove(n);
+                }
+            }
         }
         self.drop_data_view();
     }
 
+    /// The dataset the plot on screen is of, if any.
+    fn plotted(&self) -> Option<Selection> {
+        let (sel, view) = self.line.as_ref()?;
+        Some(Selection {
+            file: sel.file,
+            path: view.data_path()?.to_owned(),
+        })
+    }
+
     /// "Use as x" from the tree: `path` becomes the x of the plot shown for `file`.
     fn use_as_x(&mut self, file: FileId, path: String) {
-        let Some(data) = (self.line.as_ref())
-            .filter(|(s, _)| s.file == file)
-            .map(|(_, v)| v.source().path.clone())
-        else {
+        if let Some(data) = self.plotted().filter(|d| d.file == file) {
+            self.pick(data, Pick::X(XChoice::Path(path)));
+        }
+    }
+
+    /// "Add to the plot" from the tree: the object at `path` in `file` (any open file) is
+    /// drawn over the plot on screen, until taken off again.
+    fn add_to_plot(&mut self, file: FileId, path: String) {
+        let Some(data) = self.plotted() else {
             return;
         };
-        self.pick(Selection { file, path: data }, Pick::X(XChoice::Path(path)));
+        let add = Selection { file, path };
+        let list = self.overlays.entry(data.clone()).or_default();
+        if add != data && !list.contains(&add) {
+            list.push(add);
+            self.drop_data_view();
+        }
     }
 
     /// The file of the plot on screen, if any (the tree offers "Use as x" for it).
@@ -908,13 +1072,14 @@ impl HdfscopeApp {
                 }
                 match &mut self.line {
                     Some((s, v)) if *s == sel => {
-                        if v.source().path != sel.path {
-                            ui.weak(format!("Plot of {}", v.source().path));
+                        let data = v.data_path().unwrap_or_default().to_owned();
+                        if data != sel.path {
+                            ui.weak(format!("Plot of {data}"));
                         }
                         if let Some(pick) = v.ui(ui, &mut self.loader, &mut self.next_req) {
                             let key = Selection {
                                 file: sel.file,
-                                path: v.source().path.clone(),
+                                path: data,
                             };
                             rechosen = Some((key, pick));
                         }
@@ -938,7 +1103,46 @@ impl HdfscopeApp {
     }
 }
 
-/// The line to plot for a dataset: 1-D integer or float data.
+/// What a dataset offers a plot, or why not.
+enum Lines {
+    /// Its metadata (or its x axis's) is on its way.
+    Wait,
+    Unusable(String),
+    Ready(DatasetLines),
+}
+
+/// The lines cut from one dataset and what the plot shows about it.
+struct DatasetLines {
+    specs: Vec<SeriesSpec>,
+    shape: DataShape,
+    /// The choice the lines follow (the user's, where it still fits the data).
+    choice: LineChoice,
+    y_title: String,
+    x_options: Vec<(String, String)>,
+}
+
+/// A line's name in a legend: the dataset's path, with the indices it is cut at for N-D
+/// data (`:` along x) and the component when it is not the value.
+fn line_name(path: &str, line: &Line) -> String {
+    let mut name = path.to_owned();
+    if line.at.len() > 1 {
+        let at: Vec<String> = (line.at.iter().enumerate())
+            .map(|(k, i)| {
+                if k == line.axis {
+                    ":".to_owned()
+                } else {
+                    i.to_string()
+                }
+            })
+            .collect();
+        name += &format!("[{}]", at.join(", "));
+    }
+    if line.component != Component::Value {
+        name += &format!(" {}", line.component.name());
+    }
+    name
+}
+
 /// The line to plot through an integer or float dataset: `chosen` when it fits the
 /// dataset's shape, else along the last axis at index 0 of the others.
 fn line_source(file: FileId, info: &ObjectInfo, chosen: Option<&Line>) -> Option<LineSource> {

@@ -34,6 +34,9 @@ pub struct PlotSpec {
     pub axes: Vec<Vec<XSpec>>,
     /// The uncertainties of the data (NeXus `errors` or `SIGNAL_errors`), when present.
     pub errors: Option<String>,
+    /// Other signals to plot with the data, against the same axes (NeXus
+    /// `auxiliary_signals`).
+    pub auxiliary: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -72,10 +75,12 @@ pub fn resolve<'a>(path: &str, info: impl Fn(&str) -> Lookup<'a>) -> Resolve {
             }
             ObjectKind::Datatype | ObjectKind::Link => return Resolve::Nothing,
         };
-        // The data, its axes and any error fields must be known before the plot starts.
+        // The data, its axes, any error fields and auxiliary signals must be known before
+        // the plot starts.
         let (spec, error_fields) = spec;
         let axes = spec.axes.iter().flatten().map(|x| &x.path);
-        for needed in std::iter::once(&spec.data).chain(axes).chain(&error_fields) {
+        let more = error_fields.iter().chain(&spec.auxiliary);
+        for needed in std::iter::once(&spec.data).chain(axes).chain(more) {
             if matches!(info(needed), Lookup::Pending) {
                 return Resolve::Need(needed.clone());
             }
@@ -83,10 +88,15 @@ pub fn resolve<'a>(path: &str, info: impl Fn(&str) -> Lookup<'a>) -> Resolve {
         let errors = error_fields
             .into_iter()
             .find(|e| matches!(info(e), Lookup::Ready(i) if i.kind == ObjectKind::Dataset));
+        // Auxiliary signals that are not datasets are left out.
+        let mut auxiliary = spec.auxiliary.clone();
+        auxiliary.retain(|a| matches!(info(a), Lookup::Ready(i) if i.kind == ObjectKind::Dataset));
         return match info(&spec.data) {
-            Lookup::Ready(d) if d.kind == ObjectKind::Dataset => {
-                Resolve::Plot(PlotSpec { errors, ..spec })
-            }
+            Lookup::Ready(d) if d.kind == ObjectKind::Dataset => Resolve::Plot(PlotSpec {
+                errors,
+                auxiliary,
+                ..spec
+            }),
             _ => Resolve::Nothing,
         };
     }
@@ -132,6 +142,7 @@ fn dataset_spec(node: &ObjectInfo) -> PlotSpec {
         data: node.path.clone(),
         axes,
         errors: None,
+        auxiliary: Vec::new(),
     }
 }
 
@@ -161,10 +172,17 @@ fn nxdata_spec(node: &ObjectInfo, signal: &str) -> PlotSpec {
             name: (*name).to_owned(),
         });
     }
+    let auxiliary = (node.attr_texts("auxiliary_signals").into_iter())
+        .flat_map(|a| a.split([':', ',']))
+        .map(str::trim)
+        .filter(|a| !a.is_empty() && *a != signal)
+        .map(|a| join_path(&node.path, a))
+        .collect();
     PlotSpec {
         data: join_path(&node.path, signal),
         axes,
         errors: None,
+        auxiliary,
     }
 }
 
@@ -252,6 +270,7 @@ mod tests {
                     name: "x".into()
                 }]],
                 errors: None,
+                auxiliary: Vec::new(),
             })
         );
         // "." means no axis; a list names one axis per dimension, the first is x.
@@ -321,6 +340,7 @@ mod tests {
                     name: "two_theta".into()
                 }]],
                 errors: None,
+                auxiliary: Vec::new(),
             })
         );
         d.dims = vec![Dim {

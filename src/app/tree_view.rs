@@ -25,6 +25,7 @@ enum Action {
     Reload(FileId),
     /// Use this 1-D dataset as the x values of the plot on screen.
     UseAsX(FileId, String),
+    AddToPlot(FileId, String),
 }
 
 /// What every row needs to know besides its own data.
@@ -176,6 +177,7 @@ impl HdfscopeApp {
             Action::Close(file) => self.close(file),
             Action::Reload(file) => self.reload(file),
             Action::UseAsX(file, path) => self.use_as_x(file, path),
+            Action::AddToPlot(file, path) => self.add_to_plot(file, path),
         }
     }
 
@@ -402,13 +404,15 @@ fn link_row(
             actions.push(Action::Toggle(f.id, path.clone()));
             ui.close();
         }
-        let one_d = child
-            .entry
-            .as_ref()
-            .and_then(|e| e.shape.as_ref())
-            .is_some_and(|s| s.dims().len() == 1);
+        let shape = child.entry.as_ref().and_then(|e| e.shape.as_ref());
+        let one_d = shape.is_some_and(|s| s.dims().len() == 1);
         if one_d && cx.plotted == Some(f.id) && ui.button("Use as x of the plot").clicked() {
             actions.push(Action::UseAsX(f.id, path.clone()));
+            ui.close();
+        }
+        // Any dataset of any open file can be drawn over the plot on screen.
+        if shape.is_some() && cx.plotted.is_some() && ui.button("Add to the plot").clicked() {
+            actions.push(Action::AddToPlot(f.id, path.clone()));
             ui.close();
         }
     });

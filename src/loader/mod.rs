@@ -115,6 +115,17 @@ pub enum Probe {
     Environment,
 }
 
+/// What a data request is for: a newer request of the same view replaces the older. A
+/// name and a number, which tells apart the lines of one plot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct View(pub &'static str, pub u32);
+
+impl From<&'static str> for View {
+    fn from(name: &'static str) -> Self {
+        Self(name, 0)
+    }
+}
+
 /// What the UI asks for.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Request {
@@ -148,13 +159,13 @@ pub enum Request {
     /// Replaces any earlier data request of the same `view`.
     Overview {
         req: ReqId,
-        view: &'static str,
+        view: View,
         source: LineSource,
     },
     /// Raw samples `start..start+count` of a line, read in chunk-aligned windows.
     Samples {
         req: ReqId,
-        view: &'static str,
+        view: View,
         source: LineSource,
         start: u64,
         count: u64,
@@ -437,7 +448,7 @@ struct Busy {
 /// An overview being streamed.
 struct Overview {
     req: ReqId,
-    view: &'static str,
+    view: View,
     source: LineSource,
     lod: SharedLod,
     window: u64,
@@ -451,7 +462,7 @@ struct Overview {
 /// A raw-samples request waiting for its windows.
 struct SampleRead {
     req: ReqId,
-    view: &'static str,
+    view: View,
     source: LineSource,
     start: u64,
     count: u64,
@@ -646,7 +657,7 @@ impl Dispatcher {
         }
     }
 
-    fn overview(&mut self, req: ReqId, view: &'static str, source: LineSource) {
+    fn overview(&mut self, req: ReqId, view: View, source: LineSource) {
         if !self.files.contains_key(&source.file) {
             return self.data(req, Outcome::Failed("the file is not open".to_owned()));
         }
@@ -700,14 +711,7 @@ impl Dispatcher {
         self.data(task.req, Outcome::Overview(task.lod));
     }
 
-    fn samples(
-        &mut self,
-        req: ReqId,
-        view: &'static str,
-        source: LineSource,
-        start: u64,
-        count: u64,
-    ) {
+    fn samples(&mut self, req: ReqId, view: View, source: LineSource, start: u64, count: u64) {
         if !self.files.contains_key(&source.file) {
             return self.data(req, Outcome::Failed("the file is not open".to_owned()));
         }
@@ -774,7 +778,7 @@ impl Dispatcher {
     }
 
     /// Cancels every data request of `view` (a newer one replaces them).
-    fn supersede(&mut self, view: &'static str) {
+    fn supersede(&mut self, view: View) {
         let old: Vec<ReqId> = (self.overviews.iter().map(|o| (o.req, o.view)))
             .chain(self.reads.iter().map(|r| (r.req, r.view)))
             .filter(|(_, v)| *v == view)
@@ -1479,7 +1483,7 @@ mod tests {
     }
 
     /// The overview of the demo signal for `view`.
-    fn overview(req: ReqId, view: &'static str) -> Request {
+    fn overview(req: ReqId, view: View) -> Request {
         Request::Overview {
             req,
             view,
@@ -1506,10 +1510,10 @@ mod tests {
     fn overview_and_samples_agree_with_the_file() {
         let mut l = spawn();
         open_demo(&mut l);
-        l.send(overview(1, "a"));
+        l.send(overview(1, "a".into()));
         l.send(Request::Samples {
             req: 2,
-            view: "b",
+            view: "b".into(),
             source: signal(1),
             start: 0,
             count: 100_000,
@@ -1531,13 +1535,13 @@ mod tests {
         assert_eq!(s.min, values.iter().copied().fold(f64::MAX, f64::min));
 
         // A second request for the same line comes from the cache: no streaming.
-        l.send(overview(3, "a"));
+        l.send(overview(3, "a".into()));
         let again = settle(&mut l);
         assert!(matches!(outcome(&again, 3), Outcome::Overview(_)));
         assert!(!again.iter().any(|r| matches!(r, Response::Progress { .. })));
         // A cache too small for the pyramid: it streams again.
         l.send(Request::SetCacheLimit { bytes: 1 });
-        l.send(overview(4, "a"));
+        l.send(overview(4, "a".into()));
         let evicted = settle(&mut l);
         assert!(
             evicted
@@ -1551,7 +1555,7 @@ mod tests {
         let mut l = spawn();
         open_demo(&mut l);
         l.send(fault(1, Fault::Abort));
-        l.send(overview(2, "a"));
+        l.send(overview(2, "a".into()));
         let got = settle(&mut l);
         let Outcome::Failed(e) = outcome(&got, 1) else {
             panic!("{got:?}")
@@ -1575,7 +1579,7 @@ mod tests {
             panic!("{got:?}")
         };
         assert!(e.contains("no answer") && e.contains("0.3 s"), "{e}");
-        l.send(overview(2, "a"));
+        l.send(overview(2, "a".into()));
         assert!(matches!(outcome(&settle(&mut l), 2), Outcome::Overview(_)));
     }
 
@@ -1618,8 +1622,8 @@ mod tests {
         open_demo(&mut l);
         l.send(fault(1, Fault::Sleep(60_000)));
         l.send(Request::Cancel { req: 1 });
-        l.send(overview(2, "a"));
-        l.send(overview(3, "a"));
+        l.send(overview(2, "a".into()));
+        l.send(overview(3, "a".into()));
         let t = Instant::now();
         let got = settle(&mut l);
         assert!(matches!(outcome(&got, 1), Outcome::Cancelled));

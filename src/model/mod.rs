@@ -19,5 +19,5 @@ pub use node::{
     join_path, normalize_path, parent_path, split_target,
 };
 pub use selection::{AxisSlice, Component, Hyperslab, Line, SliceError, parse_slice, resolve};
-pub use time_units::TimeUnits;
+pub use time_units::{CalendarStep, TimeUnits};
 pub use value::{RefTarget, Region, Value, Values, bytes_to_hex, values_text};
