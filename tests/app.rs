@@ -780,6 +780,10 @@ fn two_d_data_is_drawn_as_a_line_per_row() {
     settle(&mut h);
     h.get_by_label("a line per index of axis 1").click();
     settle(&mut h);
+    // So many lines are listed folded away.
+    assert!(h.query_by_label_contains("/grid[:, 0]").is_none());
+    h.get_by_label("16 lines").click();
+    settle(&mut h);
     h.get_by_label("/grid[:, 15]: 3 samples · min 15 · max 215 · mean 115");
     assert!(h.query_by_label_contains("/grid[:, 16]").is_none());
     h.get_by_label("to 15 of 100");

@@ -25,6 +25,9 @@ pub use self::series::{SeriesSpec, XAxis};
 const SHOW_PROGRESS_AFTER: Duration = Duration::from_millis(100);
 /// The most lines drawn from one N-D dataset at once.
 pub const MAX_LINES: u64 = 16;
+/// Up to this many lines, each line's statistics are listed and the legend is shown;
+/// beyond, the list is folded and the readout names the line under the cursor.
+const FEW_LINES: usize = 8;
 
 /// The titles of the plot and the choices its pickers offer.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -86,7 +89,8 @@ pub struct LineView {
     choice: LineChoice,
     y_title: String,
     x_options: Vec<(String, String)>,
-    notes: Vec<String>,
+    /// What could not be added to the plot, and why.
+    left_out: Vec<String>,
     log_x: bool,
     log_y: bool,
     /// Return to the whole line on the next frame.
@@ -121,7 +125,7 @@ impl LineView {
             choice,
             y_title: axes.y_title,
             x_options: axes.x_options,
-            notes: axes.notes,
+            left_out: axes.notes,
             log_x: false,
             log_y: false,
             reset: false,
@@ -469,7 +473,7 @@ impl LineView {
             let (a, b) = s.x_extent();
             plot = plot.include_x(to_log(a, log_x)).include_x(to_log(b, log_x));
         }
-        if several {
+        if several && self.series.len() <= FEW_LINES {
             plot = plot.legend(
                 egui_plot::Legend::default()
                     .follow_insertion_order(true)
@@ -505,8 +509,8 @@ impl LineView {
         }
     }
 
-    /// The progress bar and Cancel, errors with Retry, statistics, where x comes from and
-    /// the overlays (each can be removed).
+    /// The progress bar and Cancel, each line's statistics or error with Retry (folded
+    /// away when there are many), where x comes from, and notes.
     fn status_rows(
         &mut self,
         ui: &mut egui::Ui,
@@ -514,53 +518,22 @@ impl LineView {
         next_req: &mut ReqId,
     ) -> Option<Pick> {
         self.progress_row(ui, loader);
-        let several = self.series.len() > 1;
-        let mut picked = None;
-        let mut notes: Vec<String> = Vec::new();
-        let mut add_note = |n: Option<String>| {
-            if let Some(n) = n.filter(|n| !notes.contains(n)) {
-                notes.push(n);
-            }
+        let n = self.series.len();
+        let picked = if n > FEW_LINES {
+            let failed = (self.series.iter())
+                .filter(|s| matches!(s.state, State::Failed(_)))
+                .count();
+            let title = match failed {
+                0 => format!("{n} lines"),
+                f => format!("{n} lines ({f} failed)"),
+            };
+            egui::CollapsingHeader::new(title)
+                .show(ui, |ui| self.series_rows(ui, loader, next_req))
+                .body_returned
+                .flatten()
+        } else {
+            self.series_rows(ui, loader, next_req)
         };
-        let x_title = |s: &Series| s.x.as_ref().map(|x| x.axis.title.clone());
-        let first_x = self.series.first().and_then(x_title);
-        for (k, s) in self.series.iter_mut().enumerate() {
-            ui.push_id(k, |ui| match &s.state {
-                State::Failed(e) => {
-                    let text = egui::RichText::new(e.clone()).color(ui.visuals().error_fg_color);
-                    ui.add(egui::Label::new(text).wrap());
-                    ui.horizontal(|ui| failed_actions(ui, s, loader, next_req));
-                }
-                State::Ready => {
-                    if let Some(text) = s.stats_text() {
-                        if several {
-                            ui.horizontal(|ui| {
-                                ui.colored_label(s.color, "⏺");
-                                ui.label(format!("{}: {text}", s.name.clone()));
-                                if let Some(n) = self.overlays.get(k).copied().flatten()
-                                    && ui
-                                        .small_button("✖")
-                                        .on_hover_text("Take off the plot")
-                                        .clicked()
-                                {
-                                    picked = Some(Pick::RemoveOverlay(n));
-                                }
-                            });
-                        } else {
-                            ui.label(text);
-                        }
-                    }
-                }
-                State::Loading | State::Cancelled => {}
-            });
-            add_note(s.x_text());
-            add_note(s.errors_text());
-            add_note(s.x_note.clone());
-            if k > 0 && x_title(s) != first_x {
-                let title = x_title(s).unwrap_or_else(|| "the sample index".to_owned());
-                add_note(Some(format!("{} is drawn against {title}", s.name.clone())));
-            }
-        }
         if self.series.iter().any(|s| s.state == State::Cancelled) {
             ui.horizontal(|ui| {
                 ui.weak("Loading cancelled.");
@@ -575,10 +548,74 @@ impl LineView {
                 }
             });
         }
-        for n in notes.iter().chain(&self.notes) {
+        for n in self.notes() {
             ui.weak(n);
         }
         picked
+    }
+
+    /// A row per line: its colour, name and statistics (a removable overlay has a button
+    /// to take it off), or its error with Retry. A lone line needs no name.
+    fn series_rows(
+        &mut self,
+        ui: &mut egui::Ui,
+        loader: &mut Loader,
+        next_req: &mut ReqId,
+    ) -> Option<Pick> {
+        let several = self.series.len() > 1;
+        let mut picked = None;
+        for (k, s) in self.series.iter_mut().enumerate() {
+            let overlay = self.overlays.get(k).copied().flatten();
+            ui.push_id(k, |ui| match &s.state {
+                State::Failed(e) => {
+                    let text = egui::RichText::new(e.clone()).color(ui.visuals().error_fg_color);
+                    ui.add(egui::Label::new(text).wrap());
+                    ui.horizontal(|ui| failed_actions(ui, s, loader, next_req));
+                }
+                State::Ready => match s.stats_text() {
+                    Some(text) if several => {
+                        ui.horizontal(|ui| {
+                            ui.colored_label(s.color, "⏺");
+                            ui.label(format!("{}: {text}", s.name));
+                            if let Some(n) = overlay
+                                && (ui.small_button("✖"))
+                                    .on_hover_text("Take off the plot")
+                                    .clicked()
+                            {
+                                picked = Some(Pick::RemoveOverlay(n));
+                            }
+                        });
+                    }
+                    Some(text) => {
+                        ui.label(text);
+                    }
+                    None => {}
+                },
+                State::Loading | State::Cancelled => {}
+            });
+        }
+        picked
+    }
+
+    /// Where each line's x values and uncertainties come from, axes not used and why, lines
+    /// drawn against another x than the first, and what could not be plotted; each once.
+    fn notes(&self) -> Vec<String> {
+        let x_title = |s: &Series| s.x.as_ref().map(|x| x.axis.title.clone());
+        let first_x = self.series.first().and_then(x_title);
+        let mut notes: Vec<String> = Vec::new();
+        for (k, s) in self.series.iter().enumerate() {
+            let against = (k > 0 && x_title(s) != first_x).then(|| {
+                let title = x_title(s).unwrap_or_else(|| "the sample index".to_owned());
+                format!("{} is drawn against {title}", s.name)
+            });
+            for n in [s.x_text(), s.errors_text(), s.x_note.clone(), against] {
+                if let Some(n) = n.filter(|n| !notes.contains(n)) {
+                    notes.push(n);
+                }
+            }
+        }
+        notes.extend(self.left_out.iter().cloned());
+        notes
     }
 
     /// While anything loads for longer than a moment: one bar over every line, and Cancel.
