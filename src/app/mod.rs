@@ -420,11 +420,15 @@ impl HdfscopeApp {
                 let path = f.path.clone();
                 self.root_ids.insert(file, opened.root);
                 self.settings.remember(path);
-                let target = self
-                    .select_on_open
-                    .remove(&file)
-                    .unwrap_or_else(|| "/".to_owned());
-                self.select(file, target);
+                // A file opened without a path shows its root, unless that would take the
+                // place of an object chosen in another file (`FILE::/path` beside `FILE`).
+                match self.select_on_open.remove(&file) {
+                    Some(target) => self.select(file, target),
+                    None if self.selection.as_ref().is_none_or(|s| s.path == "/") => {
+                        self.select(file, "/".to_owned());
+                    }
+                    None => {}
+                }
             }
             Err(e) => {
                 f.state = FileState::Failed(e.clone());
@@ -876,6 +880,12 @@ impl HdfscopeApp {
         let one = SeriesSpec {
             name: line_name(&source.path, &source.line),
             units,
+            // Unpacked CF values are not whole numbers any more.
+            integer: ds.dtype.is_integer(&source.line.component)
+                && source
+                    .calibration
+                    .as_ref()
+                    .is_none_or(|c| c.scale == 1.0 && c.offset == 0.0),
             steps,
             outside_files,
             x,

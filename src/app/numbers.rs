@@ -17,6 +17,20 @@ pub fn num(v: f64) -> String {
     }
 }
 
+/// A whole number written out in full (`123456789`, not `1.23457e8`), marked `≈` beyond
+/// 2^53, where the f64 it came as may have rounded it; other numbers as [`num`].
+pub fn whole(v: f64) -> String {
+    const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
+    if v.fract() != 0.0 || !v.is_finite() {
+        return num(v);
+    }
+    if v.abs() <= EXACT {
+        format!("{v:.0}")
+    } else {
+        format!("≈{v:.0}")
+    }
+}
+
 /// A value with a unit, scaled by an SI prefix to four significant digits (`1.235 kV`,
 /// `12.5 ms`). Without a unit, or for units that do not take prefixes (degrees, percent,
 /// dates), the plain number.
@@ -71,6 +85,14 @@ fn takes_prefix(unit: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn whole_numbers_are_written_out() {
+        assert_eq!(whole(123_456_789.0), "123456789");
+        assert_eq!(whole(-40.0), "-40");
+        assert_eq!(whole(2f64.powi(60)), "≈1152921504606846976");
+        assert_eq!(whole(0.5), "0.5");
+    }
 
     #[test]
     fn prefixes_and_plain_numbers() {

@@ -82,6 +82,19 @@ impl DType {
             _ => Vec::new(),
         }
     }
+
+    /// Whether the numbers of `component` are whole numbers (integer types, enums and
+    /// integer fields), which are shown exactly rather than rounded.
+    pub fn is_integer(&self, component: &super::Component) -> bool {
+        use super::Component;
+        match (self, component) {
+            (Self::Integer { .. } | Self::Enum { .. }, Component::Value) => true,
+            (Self::Compound { fields, .. }, Component::Field(name)) => fields
+                .iter()
+                .any(|f| f.name == *name && matches!(f.dtype, Self::Integer { .. })),
+            _ => false,
+        }
+    }
 }
 
 /// One member of an enum type.

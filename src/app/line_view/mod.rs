@@ -13,12 +13,12 @@ mod stream;
 
 use std::time::Duration;
 
-use super::numbers::{num, si};
+use super::numbers::{num, whole};
 use crate::loader::{Loader, Outcome, ReqId, SharedLod};
 use crate::model::{Component, Line};
 
 use self::grid::{nice_grid, time_grid};
-use self::series::{Series, State};
+use self::series::{Series, State, value_text};
 pub use self::series::{SeriesSpec, XAxis};
 
 /// Requests slower than this show a progress bar.
@@ -419,8 +419,9 @@ impl LineView {
             first.data.source.file,
         );
         let several = self.series.len() > 1;
-        let units: Vec<(String, Option<String>)> = (self.series.iter())
-            .map(|s| (s.name.clone(), s.units.clone()))
+        // Each line's values as text, by legend name (the readout knows only the name).
+        let texts: Vec<(String, Option<String>, bool)> = (self.series.iter())
+            .map(|s| (s.name.clone(), s.units.clone(), s.integer))
             .collect();
         let readout_axis = x_axis.clone();
         // The readout: the nearest drawn point (a sample, or a bucket's extreme, which is a
@@ -432,18 +433,18 @@ impl LineView {
                 ..
             } => {
                 let (x, y) = (from_log(position.x, log_x), from_log(position.y, log_y));
-                let y_units = (units.iter())
-                    .find(|(n, _)| n == plot_name)
-                    .and_then(|(_, u)| u.as_deref());
+                let y_text = match texts.iter().find(|(n, ..)| n == plot_name) {
+                    Some((_, units, integer)) => value_text(y, units.as_deref(), *integer),
+                    None => num(y),
+                };
                 let head = if several {
                     format!("{plot_name}\n")
                 } else {
                     String::new()
                 };
                 Some(format!(
-                    "{head}x {}\ny {}",
-                    (readout_axis.as_ref()).map_or_else(|| num(x), |a| a.text(x, 0.0)),
-                    si(y, y_units)
+                    "{head}x {}\ny {y_text}",
+                    (readout_axis.as_ref()).map_or_else(|| whole(x), |a| a.text(x, 0.0)),
                 ))
             }
             egui_plot::HoverPosition::Elsewhere { .. } => None,
@@ -460,7 +461,9 @@ impl LineView {
                         let span = from_log(*range.end(), log_x) - from_log(*range.start(), log_x);
                         x.text(v, span)
                     }
-                    _ => num(v),
+                    Some(_) => num(v),
+                    // Sample indices in full.
+                    None => whole(v),
                 }
             })
             .y_axis_formatter(move |mark, _| num(from_log(mark.value, log_y)))
@@ -472,6 +475,12 @@ impl LineView {
         for s in &self.series {
             let (a, b) = s.x_extent();
             plot = plot.include_x(to_log(a, log_x)).include_x(to_log(b, log_x));
+        }
+        if let Some((lo, hi)) = self.flat_y().filter(|_| !log_y) {
+            // Values all alike at a magnitude where f64 cannot tell them apart (large 64-bit
+            // integers): give the plot a height it can draw.
+            let pad = (hi.abs() * 1e-9).max(0.5);
+            plot = plot.include_y(lo - pad).include_y(hi + pad);
         }
         if several && self.series.len() <= FEW_LINES {
             plot = plot.legend(
@@ -507,6 +516,17 @@ impl LineView {
                 s.request_raw(start, count, loader, next_req);
             }
         }
+    }
+
+    /// The range of every line's values when it is too narrow for its magnitude to draw.
+    fn flat_y(&self) -> Option<(f64, f64)> {
+        let (lo, hi) = (self.series.iter())
+            .filter_map(Series::y_extent)
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), (lo, hi)| {
+                (a.min(lo), b.max(hi))
+            });
+        (lo.is_finite() && hi.is_finite() && hi - lo <= lo.abs().max(hi.abs()) * 1e-12)
+            .then_some((lo, hi))
     }
 
     /// The progress bar and Cancel, each line's statistics or error with Retry (folded

@@ -6,7 +6,7 @@
 use std::time::Instant;
 
 use super::stream::{Answer, Stream};
-use crate::app::numbers::{num, si};
+use crate::app::numbers::{num, si, whole};
 use crate::loader::lod::{AxisMap, Segments, decimate};
 use crate::loader::{LineSource, Loader, Outcome, ReqId, SharedLod, Stats, View};
 use crate::model::TimeUnits;
@@ -39,6 +39,8 @@ pub struct SeriesSpec {
     pub name: String,
     /// The units of its values.
     pub units: Option<String>,
+    /// Whole numbers (integer types): shown in full, never rounded or in SI prefixes.
+    pub integer: bool,
     /// Discrete states (enums, bools): drawn as steps, each value holding until the next.
     pub steps: bool,
     /// The other files the values are kept in ("" when none); read only when allowed.
@@ -78,6 +80,7 @@ struct Drawn {
 pub(super) struct Series {
     pub name: String,
     pub units: Option<String>,
+    pub integer: bool,
     pub color: egui::Color32,
     pub steps: bool,
     pub outside_files: String,
@@ -98,6 +101,7 @@ impl Series {
         Self {
             name: spec.name,
             units: spec.units,
+            integer: spec.integer,
             color,
             steps: spec.steps,
             outside_files: spec.outside_files,
@@ -354,6 +358,13 @@ impl Series {
         self.data.lod.is_some() && !matches!(self.state, State::Failed(_))
     }
 
+    /// The smallest and largest value, once known.
+    pub fn y_extent(&self) -> Option<(f64, f64)> {
+        let lod = self.data.lod.as_ref()?.try_read().ok()?;
+        let s = lod.stats();
+        (s.count > 0).then_some((s.min, s.max))
+    }
+
     /// Sample count, extremes, mean and missing values, once known.
     pub fn stats_text(&self) -> Option<String> {
         let lod = self.data.lod.as_ref()?.try_read().ok()?;
@@ -362,8 +373,8 @@ impl Series {
         if let Some(mean) = s.mean() {
             text += &format!(
                 " · min {} · max {} · mean {}",
-                num(s.min),
-                num(s.max),
+                self.stat_text(s.min),
+                self.stat_text(s.max),
                 num(mean)
             );
         }
@@ -376,6 +387,11 @@ impl Series {
             text += &format!(" · {} {what}", s.nan);
         }
         Some(text)
+    }
+
+    /// A statistic as text: whole numbers in full.
+    fn stat_text(&self, v: f64) -> String {
+        if self.integer { whole(v) } else { num(v) }
     }
 
     /// Where the x values come from and their range.
@@ -396,5 +412,15 @@ impl Series {
     /// Where the uncertainties come from.
     pub fn errors_text(&self) -> Option<String> {
         (self.errors.as_ref()).map(|e| format!("± errors from {}", e.source.path))
+    }
+}
+
+/// A value of a line as text: whole numbers (integer data) in full, with their units;
+/// others with an SI prefix where the units take one.
+pub(super) fn value_text(v: f64, units: Option<&str>, integer: bool) -> String {
+    match (integer, units) {
+        (true, Some(u)) => format!("{} {u}", whole(v)),
+        (true, None) => whole(v),
+        (false, u) => si(v, u),
     }
 }
