@@ -20,6 +20,8 @@ use self::waveform::{data_dir, write_waveform};
 
 /// Window size, in points (ppp 1).
 const SIZE: [f32; 2] = [1600.0, 900.0];
+/// Rounds of the gesture script per waveform.
+const ROUNDS: usize = 3;
 /// A point inside the plot.
 const PLOT: egui::Pos2 = egui::pos2(700.0, 450.0);
 
@@ -30,17 +32,33 @@ fn main() -> anyhow::Result<()> {
         .unwrap_or(200_000_000);
     let dir = data_dir();
     std::fs::create_dir_all(&dir)?;
-    let mut rows = Vec::new();
-    for n in [10_000, big] {
-        let path = dir.join(format!("waveform-{n}.h5"));
+    let paths: Vec<(usize, std::path::PathBuf)> = [10_000, big]
+        .into_iter()
+        .map(|n| (n, dir.join(format!("waveform-{n}.h5"))))
+        .collect();
+    for (n, path) in &paths {
         if !path.exists() {
             eprintln!("writing {} (once) ...", path.display());
-            write_waveform(&path, n)?;
+            write_waveform(path, *n)?;
         }
-        rows.push((n, frames(&path)?));
+    }
+    // The two side by side in alternating rounds, pooled: a noisy neighbour on the machine
+    // then hits both alike instead of one run.
+    let mut rows: Vec<(usize, (Vec<f64>, usize))> =
+        paths.iter().map(|(n, _)| (*n, (Vec::new(), 0))).collect();
+    for _ in 0..ROUNDS {
+        for ((_, path), (_, (times, reading))) in paths.iter().zip(&mut rows) {
+            let (t, r) = frames(path)?;
+            times.extend(t);
+            *reading += r;
+        }
     }
     let frames_run = rows[0].1.0.len();
-    println!("plot frame time (UI pass + tessellation), {frames_run} gesture frames");
+    println!(
+        "plot frame time (UI pass + tessellation), {frames_run} gesture frames \
+         ({ROUNDS} alternating rounds of {})",
+        frames_run / ROUNDS
+    );
     for (n, (times, reading)) in &rows {
         println!(
             "  {n:>11} samples: median {:.2} ms, p99 {:.2} ms, max {:.2} ms \

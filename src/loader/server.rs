@@ -158,7 +158,7 @@ pub fn summarise(v: &[f64], start: u64, bucket: u64) -> WindowSummary {
     while i < v.len() {
         let end = ((b + 1) * bucket - start) as usize;
         let part = &v[i..end.min(v.len())];
-        let s = part_stats(part);
+        let s = super::lod::part_stats(part);
         min.push(s.min);
         max.push(s.max);
         stats.merge(&s);
@@ -171,41 +171,6 @@ pub fn summarise(v: &[f64], start: u64, bucket: u64) -> WindowSummary {
         max,
         stats,
     }
-}
-
-/// Statistics of one bucket, in four independent lanes so the compiler vectorises the loop
-/// (this is the worker's hottest code after decompression).
-fn part_stats(part: &[f64]) -> Stats {
-    const LANES: usize = 4;
-    let mut lo = [f64::INFINITY; LANES];
-    let mut hi = [f64::NEG_INFINITY; LANES];
-    let mut sum = [0.0; LANES];
-    let mut nan = [0u64; LANES];
-    let mut chunks = part.chunks_exact(LANES);
-    for c in &mut chunks {
-        for k in 0..LANES {
-            let x = c[k];
-            let is_nan = x.is_nan();
-            // `min`/`max` return the other operand for NaN, so NaN never wins.
-            lo[k] = lo[k].min(x);
-            hi[k] = hi[k].max(x);
-            sum[k] += if is_nan { 0.0 } else { x };
-            nan[k] += u64::from(is_nan);
-        }
-    }
-    let mut s = Stats::default();
-    for &x in chunks.remainder() {
-        s.add(x);
-    }
-    let nan: u64 = nan.iter().sum();
-    s.merge(&Stats {
-        count: (part.len() - chunks.remainder().len()) as u64 - nan,
-        nan,
-        min: lo.into_iter().fold(f64::INFINITY, f64::min),
-        max: hi.into_iter().fold(f64::NEG_INFINITY, f64::max),
-        sum: sum.iter().sum(),
-    });
-    s
 }
 
 /// The worker process's main loop: frames in on stdin, frames out on stdout.
@@ -325,26 +290,6 @@ mod tests {
         assert_eq!(s.min, [2.0, f64::INFINITY]);
         assert_eq!(s.max, [2.0, f64::NEG_INFINITY]);
         assert_eq!((s.stats.count, s.stats.nan), (1, 3));
-    }
-
-    #[test]
-    fn lanes_agree_with_one_sample_at_a_time() {
-        let v: Vec<f64> = (0..1003)
-            .map(|i| match i % 97 {
-                5 => f64::NAN,
-                7 => -1e9,
-                _ => (f64::from(i) * 0.37).sin() * f64::from(i),
-            })
-            .collect();
-        let mut want = Stats::default();
-        v.iter().for_each(|&x| want.add(x));
-        let got = part_stats(&v);
-        assert_eq!(
-            (got.count, got.nan, got.min, got.max),
-            (want.count, want.nan, want.min, want.max)
-        );
-        assert!((got.sum - want.sum).abs() < 1e-6 * want.sum.abs().max(1.0));
-        assert_eq!(part_stats(&[f64::NAN; 8]).min, f64::INFINITY);
     }
 
     #[test]

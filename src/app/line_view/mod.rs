@@ -506,7 +506,7 @@ impl LineView {
                 if let Some(f) = fetch.filter(|_| s.state != State::Cancelled) {
                     wanted_raw.push((k, f));
                 }
-                // Error bounds over the samples one pixel column covers, from pyramids.
+                // The samples one pixel column covers: how precise x and errors need be.
                 let span = (i1 - i0) / columns as f64;
                 draw(p, s, &segments, raw, columns, span, log);
             }
@@ -701,29 +701,40 @@ fn draw(
     (log_x, log_y): (bool, bool),
 ) {
     let name = match s.state {
-        State::Loading => format!("{} (loading)", s.name.clone()),
+        State::Loading => format!("{} (loading)", s.name),
         _ => s.name.clone(),
     };
-    let place = |[i, y]: [f64; 2]| [to_log(s.x_of(i), log_x), to_log(y, log_y)];
+    let place = |x: f64, y: f64| [to_log(x, log_x), to_log(y, log_y)];
     let faded = s.color.gamma_multiply(0.45);
-    for bound in s.error_bounds(segments, span) {
-        for pts in finite_runs(bound.into_iter().map(place)) {
-            p.line(egui_plot::Line::new(name.clone(), pts).color(faded));
-        }
-    }
-    // Sparse raw samples get markers, so single samples can be told apart; on the samples
-    // themselves, not on the corners of steps.
-    if raw && segments.iter().map(Vec::len).sum::<usize>() <= columns / 6 {
-        for pts in finite_runs(segments.iter().flatten().copied().map(place)) {
-            let dots = egui_plot::Points::new(name.clone(), pts);
-            p.points(dots.radius(2.5).color(s.color));
-        }
-    }
+    // Sparse raw samples get markers, so single samples can be told apart.
+    let markers = raw && segments.iter().map(Vec::len).sum::<usize>() <= columns / 6;
     // Discrete states hold until the next sample: steps, for raw samples.
     let stepped = raw && s.steps;
     for seg in segments {
-        let pts = if stepped { steps(seg) } else { seg.clone() };
-        for run in finite_runs(pts.into_iter().map(place)) {
+        let xs = s.x_values(seg, span);
+        let points = || xs.iter().zip(seg).map(|(&x, &[_, y])| (x, y));
+        if let Some(errors) = s.errors_along(seg, span) {
+            for sign in [1.0, -1.0] {
+                let bound = points()
+                    .zip(&errors)
+                    .map(|((x, y), e)| place(x, y + sign * e));
+                for run in finite_runs(bound) {
+                    p.line(egui_plot::Line::new(name.clone(), run).color(faded));
+                }
+            }
+        }
+        if markers {
+            // On the samples themselves, not on the corners of steps.
+            for run in finite_runs(points().map(|(x, y)| place(x, y))) {
+                let dots = egui_plot::Points::new(name.clone(), run);
+                p.points(dots.radius(2.5).color(s.color));
+            }
+        }
+        let line: Vec<[f64; 2]> = match seg.last() {
+            Some(last) if stepped => steps(points(), s.x_of(last[0] + 1.0)),
+            _ => points().map(|(x, y)| [x, y]).collect(),
+        };
+        for run in finite_runs(line.into_iter().map(|[x, y]| place(x, y))) {
             let line = egui_plot::Line::new(name.clone(), run).color(s.color);
             // egui_plot merges points sharing an x into a filled band: right for a
             // min/max envelope, wrong for the vertical edges of steps.
@@ -738,13 +749,14 @@ fn color(k: usize) -> egui::Color32 {
     egui::Color32::from_rgb(c.r, c.g, c.b)
 }
 
-/// Samples at integer indices as steps: each value held until the next sample's index.
-fn steps(points: &[[f64; 2]]) -> Vec<[f64; 2]> {
+/// Points as steps: each value held until the next point's x, the last until `end`.
+fn steps(points: impl Iterator<Item = (f64, f64)>, end: f64) -> Vec<[f64; 2]> {
+    let points: Vec<(f64, f64)> = points.collect();
     let mut out = Vec::with_capacity(points.len() * 2);
-    for (k, p) in points.iter().enumerate() {
-        out.push(*p);
-        let next = points.get(k + 1).map_or(p[0] + 1.0, |n| n[0]);
-        out.push([next, p[1]]);
+    for (k, &(x, y)) in points.iter().enumerate() {
+        out.push([x, y]);
+        let next = points.get(k + 1).map_or(end, |n| n.0);
+        out.push([next, y]);
     }
     out
 }
@@ -824,7 +836,7 @@ mod tests {
 
     #[test]
     fn states_hold_until_the_next_sample() {
-        let s = steps(&[[0.0, 1.0], [1.0, 3.0], [4.0, 2.0]]);
+        let s = steps([(0.0, 1.0), (1.0, 3.0), (4.0, 2.0)].into_iter(), 5.0);
         assert_eq!(
             s,
             [

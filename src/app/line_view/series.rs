@@ -272,36 +272,35 @@ impl Series {
         (self.x_of(0.0), self.x_of(last))
     }
 
-    /// The uncertainty at sample `i`: exact from raw values when they cover it, else the
-    /// largest over the `span` samples around it (from `lod`, the errors' pyramid).
-    fn error_at(&self, lod: Option<&crate::loader::Lod>, i: f64, span: f64) -> Option<f64> {
+    /// The uncertainty at each of `points` (sample index, y): exact from raw values where
+    /// they cover it, else the largest over the `span` samples around it; NaN where not
+    /// known yet. `None` without errors.
+    pub fn errors_along(&self, points: &[[f64; 2]], span: f64) -> Option<Vec<f64>> {
         let e = self.errors.as_ref()?;
-        e.raw_at(i)
-            .or_else(|| lod.and_then(|l| l.max_over(i - span, i + span.max(1.0))))
+        // One look at the pyramid per call, not one per point.
+        let lod = e.lod.as_ref().and_then(|l| l.try_read().ok());
+        let at = |i: f64| {
+            e.raw_at(i)
+                .or_else(|| (lod.as_ref()).and_then(|l| l.max_over(i - span, i + span.max(1.0))))
+                .unwrap_or(f64::NAN)
+        };
+        Some(points.iter().map(|&[i, _]| at(i)).collect())
     }
 
-    /// The lines y + e and y - e along `segments` (sample index, y), as (index, y) points;
-    /// none without errors.
-    pub fn error_bounds(&self, segments: &Segments, span: f64) -> Segments {
-        let Some(e) = &self.errors else {
-            return Vec::new();
+    /// The x values of `points` (sample index, y): as [`Self::x_of`], to within `detail`
+    /// samples (what a pixel column covers), searched in one sweep since the points ascend.
+    pub fn x_values(&self, points: &[[f64; 2]], detail: f64) -> Vec<f64> {
+        let indices = points.iter().map(|p| p[0]);
+        let Some(x) = &self.x else {
+            return indices.collect();
         };
-        // One look at the pyramid per frame, not one per point.
-        let lod = e.lod.as_ref().and_then(|l| l.try_read().ok());
-        let mut out = Vec::new();
-        for sign in [1.0, -1.0] {
-            for s in segments {
-                out.push(
-                    s.iter()
-                        .map(|&[i, y]| {
-                            let e = self.error_at(lod.as_deref(), i, span);
-                            [i, e.map_or(f64::NAN, |e| y + sign * e)]
-                        })
-                        .collect(),
-                );
-            }
-        }
-        out
+        let mapped = match &x.map {
+            Some(m) => m.values(indices, detail),
+            None => indices.collect(),
+        };
+        (points.iter().zip(mapped))
+            .map(|(p, m)| x.stream.raw_at(p[0]).unwrap_or(m))
+            .collect()
     }
 
     /// The points for samples `x0..x1` on `columns` columns, whether they are raw samples,
