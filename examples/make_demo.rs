@@ -253,14 +253,18 @@ fn nexus(file: &File) -> hdf5::Result<()> {
     str_attr(&data, "NX_class", "NXdata")?;
     str_attr(&data, "signal", "counts")?;
     str_attr(&data, "axes", "energy")?;
+    str_attr(&data, "auxiliary_signals", "fit")?;
     let n = 500;
     let energy = Array1::from_shape_fn(n, |i| 400.0 + 0.5 * i as f64);
-    let counts = Array1::from_shape_fn(n, |i| {
-        let e = energy[i];
-        (50.0 + 900.0 * (-((e - 511.0) / 6.0).powi(2) / 2.0).exp() + 10.0 * noise(i)).round() as i32
-    });
+    // A 511 keV peak on a flat background, with counting noise; the fit is the model.
+    let fit = energy.mapv(|e| 50.0 + 900.0 * (-((e - 511.0) / 6.0).powi(2) / 2.0).exp());
+    let counts = Array1::from_shape_fn(n, |i| (fit[i] + 10.0 * noise(i)).round() as i32);
     let c = dataset(&data).with_data(&counts).create("counts")?;
     str_attr(&c, "units", "counts")?;
+    let errors = counts.mapv(|c| f64::from(c.max(0)).sqrt());
+    dataset(&data).with_data(&errors).create("counts_errors")?;
+    let f = dataset(&data).with_data(&fit).create("fit")?;
+    str_attr(&f, "units", "counts")?;
     let e = dataset(&data).with_data(&energy).create("energy")?;
     str_attr(&e, "units", "keV")?;
     str_attr(&e, "long_name", "Photon energy")?;

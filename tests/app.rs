@@ -295,7 +295,7 @@ fn a_selected_waveform_is_plotted_with_its_statistics() {
     // Computed by the reader workers from all 100000 samples.
     h.get_by_label("100000 samples · min -1.012427 · max 1.022445 · mean 0.000295");
     // The x axis is the attached dimension scale: its NAME and units, its values as range.
-    h.get_by_label("x: time (s) from 0 to 9.9999 (/waveforms/time)");
+    h.get_by_label("x: Time (s) from 0 to 9.9999 (/waveforms/time)");
 }
 
 /// A file whose 1-D dataset `/ext` keeps its values in `ext.raw` beside it (not created).
@@ -634,14 +634,14 @@ fn the_x_values_can_be_picked_or_taken_from_any_dataset() {
         "{}::/waveforms/signal",
         demo().display()
     )))]);
-    h.get_by_label("x: time (s) from 0 to 9.9999 (/waveforms/time)");
+    h.get_by_label("x: Time (s) from 0 to 9.9999 (/waveforms/time)");
     // Back to the sample index through the picker.
     h.get_by_label("x values").click();
     settle(&mut h);
     h.get_by_label("sample index").click();
     settle(&mut h);
     assert!(
-        h.query_by_label_contains("x: time").is_none(),
+        h.query_by_label_contains("x: Time").is_none(),
         "no time axis any more"
     );
     // Any 1-D dataset of the same length can be the x, from the tree's context menu.
@@ -651,7 +651,7 @@ fn the_x_values_can_be_picked_or_taken_from_any_dataset() {
     settle(&mut h);
     h.get_by_label("Use as x of the plot").click();
     settle(&mut h);
-    h.get_by_label("x: time (s) from 0 to 9.9999 (/waveforms/time)");
+    h.get_by_label("x: Time (s) from 0 to 9.9999 (/waveforms/time)");
 }
 
 #[derive(hdf5::H5Type, Clone, Copy)]

@@ -1034,7 +1034,14 @@ impl HdfscopeApp {
                 source.len, data.len
             ));
         }
-        let title = info.axis_title(&x.name);
+        // An axis named after its dataset (NeXus `axes`) reads better by its long name; a
+        // scale's own NAME or a dimension label is kept.
+        let base = x.path.rsplit('/').next().unwrap_or(&x.path);
+        let name = match info.attr_text("long_name") {
+            Some(long) if x.name == base => long,
+            _ => &x.name,
+        };
+        let title = info.axis_title(name);
         let units = info.units().map(str::to_owned);
         let time = units.as_deref().and_then(TimeUnits::parse);
         (
@@ -1071,10 +1078,11 @@ impl HdfscopeApp {
                         ui.label(format!("{} of {}", ds.shape.text(), ds.dtype.text()));
                     }
                     (ObjectKind::Group, _) => {
-                        ui.label(format!(
-                            "Group with {} members",
-                            info.child_count.unwrap_or(0)
-                        ));
+                        let n = info.child_count.unwrap_or(0);
+                        ui.label(match n {
+                            1 => "Group with 1 member".to_owned(),
+                            n => format!("Group with {n} members"),
+                        });
                     }
                     (kind, _) => {
                         ui.label(format!("{kind:?}"));
