@@ -52,6 +52,8 @@ shot() {
 }
 
 shot screenshot-demo
+# The demo's NeXus spectrum: data with error band, its fit (an auxiliary signal), legend.
+shot screenshot-demo-nexus "assets/demo.h5::/entry"
 nexus="../shared/corpus/fetched/nexus"
 if [ -d "${nexus}" ]; then
   shot screenshot-nexus "${nexus}/Therm_6_2.nxs::/entry/data/omega"
