@@ -826,6 +826,23 @@ fn datasets_of_any_open_file_are_overlaid_and_taken_off() {
     settle(&mut h);
     assert!(h.query_by_label_contains("other.h5::/trace").is_none());
     h.get_by_label("100000 samples · min -1.012427 · max 1.022445 · mean 0.000295");
+    // Overlaid again, then its file closed: the plot goes on without it.
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "trace")
+        .click_secondary();
+    settle(&mut h);
+    h.get_by_label("Add to the plot").click();
+    settle(&mut h);
+    h.get_by_label("other.h5::/trace: 100 samples · min 0 · max 99 · mean 49.5");
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "trace")
+        .click();
+    settle(&mut h);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::W);
+    settle(&mut h);
+    assert_eq!(h.state().files().len(), 1);
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "signal")
+        .click();
+    settle(&mut h);
+    h.get_by_label("100000 samples · min -1.012427 · max 1.022445 · mean 0.000295");
 }
 
 #[test]

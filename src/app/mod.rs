@@ -270,10 +270,20 @@ impl HdfscopeApp {
     }
 
     fn close(&mut self, file: FileId) {
-        if self.line.as_ref().is_some_and(|(s, _)| s.file == file) {
-            // The loader cancels the file's reads itself on close.
-            self.line = None;
+        let overlaid = (self.plotted().and_then(|p| self.overlays.get(&p)))
+            .is_some_and(|o| o.iter().any(|s| s.file == file));
+        if overlaid || self.line.as_ref().is_some_and(|(s, _)| s.file == file) {
+            // The loader cancels the file's reads itself on close; the plot is rebuilt
+            // without the file's lines.
+            self.drop_data_view();
         }
+        // Choices about the file's objects name an opening that is gone.
+        self.overlays.retain(|k, _| k.file != file);
+        for list in self.overlays.values_mut() {
+            list.retain(|o| o.file != file);
+        }
+        self.line_choices.retain(|k, _| k.file != file);
+        self.x_choices.retain(|k, _| k.file != file);
         self.files.retain(|f| f.id != file);
         self.loader.send(Request::Close { file });
         self.infos.retain(|k, _| k.file != file);
