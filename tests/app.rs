@@ -695,6 +695,13 @@ fn compound_fields_and_complex_parts_are_plotted() {
     h.get_by_label("b").click();
     settle(&mut h);
     h.get_by_label("100 samples · min 0 · max 49.5 · mean 24.75");
+    // Every field at once, each a line of its own (integers in full).
+    h.get_by_label("values").click();
+    settle(&mut h);
+    h.get_by_label("all of them").click();
+    settle(&mut h);
+    h.get_by_label("/pairs a: 100 samples · min 0 · max 99 · mean 49.5");
+    h.get_by_label("/pairs b: 100 samples · min 0 · max 49.5 · mean 24.75");
     // Complex numbers: amplitude by default, then the phase.
     h.get_by_role_and_label(egui::accesskit::Role::Button, "z")
         .click();

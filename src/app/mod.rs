@@ -716,6 +716,7 @@ impl HdfscopeApp {
         // NeXus auxiliary signals: the same line through each, against the same axes.
         let one_line = LineChoice {
             across: None,
+            all_values: false,
             ..data.choice.clone()
         };
         for aux in &spec.auxiliary {
@@ -840,16 +841,22 @@ impl HdfscopeApp {
         let outside_files = ds.layout.outside_files().join(", ");
         let base = source.path.rsplit('/').next().unwrap_or(&source.path);
         let name = info.attr_text("long_name").unwrap_or(base);
+        let all_values = choice.is_some_and(|c| c.all_values) && shape.components.len() > 1;
         let y_title = match &source.line.component {
+            _ if all_values => info.axis_title(name),
             Component::Value => info.axis_title(name),
             // A field or a part of a complex is named after it; units hold except for phase.
             Component::Phase => format!("{name} phase (rad)"),
             c => info.axis_title(&format!("{name} {}", c.name())),
         };
-        let units = match source.line.component {
+        let units_of = |c: &Component| match c {
             Component::Phase => Some("rad".to_owned()),
             _ => info.units().map(str::to_owned),
         };
+        // Unpacked CF values are not whole numbers any more.
+        let unpacked =
+            (source.calibration.as_ref()).is_some_and(|c| c.scale != 1.0 || c.offset != 0.0);
+        let integer_of = |c: &Component| ds.dtype.is_integer(c) && !unpacked;
         let mut candidates = spec.axes.get(source.line.axis).cloned().unwrap_or_default();
         let x_spec = match self.x_choices.get(&key) {
             Some(XChoice::Index) => None,
@@ -883,19 +890,14 @@ impl HdfscopeApp {
         let errors = (spec.errors.as_ref()).and_then(|path| self.errors_line(&source, path));
         let choice = LineChoice {
             line: source.line.clone(),
-            across: choice
-                .and_then(|c| c.across)
-                .filter(|k| *k != source.line.axis),
+            across: (choice.and_then(|c| c.across))
+                .filter(|k| *k != source.line.axis && !all_values),
+            all_values,
         };
         let one = SeriesSpec {
             name: line_name(&source.path, &source.line),
-            units,
-            // Unpacked CF values are not whole numbers any more.
-            integer: ds.dtype.is_integer(&source.line.component)
-                && source
-                    .calibration
-                    .as_ref()
-                    .is_none_or(|c| c.scale == 1.0 && c.offset == 0.0),
+            units: units_of(&source.line.component),
+            integer: integer_of(&source.line.component),
             steps,
             outside_files,
             x,
@@ -903,8 +905,20 @@ impl HdfscopeApp {
             errors,
             source,
         };
-        // Several lines: the same cut at each index of the `across` axis.
+        // Several lines: the same cut at each index of the `across` axis, or through every
+        // number of each element (the uncertainties are of the value, so they go).
         let specs = match choice.across.filter(|k| *k < dims.len()) {
+            None if all_values => (shape.components.iter())
+                .map(|c| {
+                    let mut s = one.clone();
+                    s.source.line.component = c.clone();
+                    s.name = line_name(&s.source.path, &s.source.line);
+                    s.units = units_of(c);
+                    s.integer = integer_of(c);
+                    s.errors = None;
+                    s
+                })
+                .collect(),
             None => vec![one],
             Some(k) => {
                 let first = one.source.line.at[k];

@@ -25,6 +25,8 @@ pub use self::series::{SeriesSpec, XAxis};
 const SHOW_PROGRESS_AFTER: Duration = Duration::from_millis(100);
 /// The most lines drawn from one N-D dataset at once.
 pub const MAX_LINES: u64 = 16;
+/// The choice of every number of each element in the values picker.
+const ALL_VALUES: &str = "all of them";
 /// Up to this many lines, each line's statistics are listed and the legend is shown;
 /// beyond, the list is folded and the readout names the line under the cursor.
 const FEW_LINES: usize = 8;
@@ -56,6 +58,9 @@ pub struct LineChoice {
     /// Draw a line for each index of this axis (from `line.at[axis]`, at most
     /// [`MAX_LINES`]) rather than one.
     pub across: Option<usize>,
+    /// Draw a line for every number of each element (all compound fields, all complex
+    /// parts) rather than `line.component` alone.
+    pub all_values: bool,
 }
 
 /// A change the user asked for that needs the view rebuilt.
@@ -261,18 +266,34 @@ impl LineView {
             return None;
         }
         let line = &self.choice.line;
+        let all = self.choice.all_values;
         let mut picked = None;
+        let selected = if all {
+            ALL_VALUES
+        } else {
+            line.component.name()
+        };
         egui::ComboBox::from_label("values")
-            .selected_text(line.component.name())
+            .selected_text(selected)
             .show_ui(ui, |ui| {
                 for c in &self.shape.components {
-                    let on = *c == line.component;
+                    let on = !all && *c == line.component;
                     if ui.selectable_label(on, c.name()).clicked() && !on {
-                        picked = Some(self.with_line(Line {
-                            component: c.clone(),
-                            ..line.clone()
-                        }));
+                        picked = Some(LineChoice {
+                            all_values: false,
+                            ..self.with_line(Line {
+                                component: c.clone(),
+                                ..line.clone()
+                            })
+                        });
                     }
+                }
+                if ui.selectable_label(all, ALL_VALUES).clicked() && !all {
+                    picked = Some(LineChoice {
+                        line: line.clone(),
+                        across: None,
+                        all_values: true,
+                    });
                 }
             });
         picked
@@ -282,7 +303,11 @@ impl LineView {
     /// sense, so that falls back to one).
     fn with_line(&self, line: Line) -> LineChoice {
         let across = self.choice.across.filter(|k| *k != line.axis);
-        LineChoice { line, across }
+        LineChoice {
+            line,
+            across,
+            all_values: self.choice.all_values,
+        }
     }
 
     /// For N-D data: which axis runs along x, whether one line or a line per index of
@@ -316,9 +341,11 @@ impl LineView {
                     }
                 });
             if let Some(across) = self.lines_picker(ui) {
+                // Lines across another axis, or one line per value: not both at once.
                 picked = Some(LineChoice {
                     line: line.clone(),
                     across,
+                    all_values: self.choice.all_values && across.is_none(),
                 });
             }
             for k in (0..rank).filter(|k| *k != line.axis) {
