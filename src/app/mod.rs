@@ -997,7 +997,7 @@ impl HdfscopeApp {
 
     /// The file of the plot on screen, if any (the tree offers "Use as x" for it).
     fn plotted_file(&self) -> Option<FileId> {
-        self.line.as_ref().map(|(s, _)| s.file)
+        self.plotted().map(|p| p.file)
     }
 
     fn drop_data_view(&mut self) {

@@ -89,7 +89,6 @@ pub struct Plotted {
 pub struct LineView {
     /// The first is the selection's line; all share the plot's x axis.
     series: Vec<Series>,
-    overlays: Vec<Option<usize>>,
     shape: DataShape,
     choice: LineChoice,
     y_title: String,
@@ -116,16 +115,14 @@ impl LineView {
         next_req: &mut ReqId,
     ) -> Self {
         let mut series = Vec::with_capacity(lines.len());
-        let mut overlays = Vec::with_capacity(lines.len());
         for (k, p) in lines.into_iter().enumerate() {
             let mut s = Series::new(p.spec, k as u32, color(k));
+            s.overlay = p.overlay;
             s.load(loader, next_req);
             series.push(s);
-            overlays.push(p.overlay);
         }
         Self {
             series,
-            overlays,
             shape,
             choice,
             y_title: axes.y_title,
@@ -612,7 +609,7 @@ impl LineView {
         let several = self.series.len() > 1;
         let mut picked = None;
         for (k, s) in self.series.iter_mut().enumerate() {
-            let overlay = self.overlays.get(k).copied().flatten();
+            let overlay = s.overlay;
             ui.push_id(k, |ui| match &s.state {
                 State::Failed(e) => {
                     let text = egui::RichText::new(e.clone()).color(ui.visuals().error_fg_color);

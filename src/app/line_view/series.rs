@@ -79,6 +79,8 @@ struct Drawn {
 
 pub(super) struct Series {
     pub name: String,
+    /// The number of the overlay it is, when the user added it (it can be taken off).
+    pub overlay: Option<usize>,
     pub units: Option<String>,
     pub integer: bool,
     pub color: egui::Color32,
@@ -100,6 +102,7 @@ impl Series {
         let views = |overview, raw| (View(overview, slot), View(raw, slot));
         Self {
             name: spec.name,
+            overlay: None,
             units: spec.units,
             integer: spec.integer,
             color,
