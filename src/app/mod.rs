@@ -408,7 +408,7 @@ impl HdfscopeApp {
                     f.changed = true;
                 }
             }
-            Response::Progress { .. } | Response::Data { .. } => {}
+            Response::Progress { .. } | Response::Tile { .. } | Response::Data { .. } => {}
             Response::Indexed { entries, done, .. } => {
                 if let Some(f) = self.file_mut(file) {
                     let index = f.index.get_or_insert_with(Default::default);

@@ -19,6 +19,7 @@ mod index;
 pub mod lod;
 pub mod protocol;
 mod server;
+pub mod tiles;
 mod worker;
 
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -34,9 +35,10 @@ pub use self::lod::Lod;
 pub use self::protocol::{Fault, FileId, Stats};
 use self::protocol::{FileRef, Job, Reply};
 pub use self::server::{WORKER_ARG, worker_main};
+use self::tiles::{Tile, TileImage};
 pub use self::worker::WorkerKind;
 use self::worker::{Event, Worker};
-use crate::model::{Calibration, ChildPage, Line, ObjectId, ObjectInfo};
+use crate::model::{Calibration, ChildPage, Line, ObjectId, ObjectInfo, Plane};
 
 /// Links fetched per listing request.
 pub const PAGE: usize = 1_000;
@@ -106,6 +108,20 @@ pub struct LineSource {
     pub calibration: Option<Calibration>,
 }
 
+/// An image plane through a dataset, as the UI knows it from the dataset's metadata.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct PlaneSource {
+    pub file: FileId,
+    pub path: String,
+    pub plane: Plane,
+    /// The plane's size: rows (along `plane.rows`) and columns.
+    pub height: u64,
+    pub width: u64,
+    /// As for [`LineSource::outside`].
+    pub outside: bool,
+    pub calibration: Option<Calibration>,
+}
+
 /// Test and diagnostic requests.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Probe {
@@ -169,6 +185,17 @@ pub enum Request {
         source: LineSource,
         start: u64,
         count: u64,
+    },
+    /// Tiles of an image plane, streamed: one [`Response::Tile`] per tile (those in the
+    /// cache at once), then [`Outcome::Done`], or [`Outcome::Failed`] at the first tile that
+    /// cannot be read. Replaces any earlier data request of the same `view`. A `prefetch`
+    /// waits for every other data read.
+    Tiles {
+        req: ReqId,
+        view: View,
+        source: PlaneSource,
+        tiles: Vec<Tile>,
+        prefetch: bool,
     },
     /// Stop a data request; it is answered with [`Outcome::Cancelled`].
     Cancel {
@@ -250,6 +277,12 @@ pub enum Response {
         done: u64,
         total: u64,
     },
+    /// One tile of a [`Request::Tiles`].
+    Tile {
+        req: ReqId,
+        tile: Tile,
+        image: Arc<TileImage>,
+    },
     /// The one final answer to a data request.
     Data { req: ReqId, outcome: Outcome },
 }
@@ -263,7 +296,7 @@ impl Response {
             | Self::Info { file, .. }
             | Self::Stat { file, .. }
             | Self::Indexed { file, .. } => Some(*file),
-            Self::Progress { .. } | Self::Data { .. } => None,
+            Self::Progress { .. } | Self::Tile { .. } | Self::Data { .. } => None,
         }
     }
 
@@ -272,7 +305,7 @@ impl Response {
     fn is_final(&self) -> bool {
         !matches!(
             self,
-            Self::Indexed { .. } | Self::Progress { .. } | Self::Stat { .. }
+            Self::Indexed { .. } | Self::Progress { .. } | Self::Tile { .. } | Self::Stat { .. }
         )
     }
 }
@@ -403,27 +436,49 @@ enum Origin {
         samples: u64,
     },
     SampleWindow(CacheKey),
+    Tile(CacheKey),
     Probe(ReqId),
     Control,
 }
 
-/// What the cache holds about one line.
+/// What the cache holds: a part of a line or of an image plane.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 struct CacheKey {
-    source: LineSource,
+    source: Source,
     part: Part,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum Source {
+    Line(LineSource),
+    Plane(PlaneSource),
+}
+
+impl Source {
+    fn file(&self) -> FileId {
+        match self {
+            Self::Line(l) => l.file,
+            Self::Plane(p) => p.file,
+        }
+    }
+
+    fn is_line(&self, line: &LineSource) -> bool {
+        matches!(self, Self::Line(l) if l == line)
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum Part {
     Lod,
     Window(u64),
+    Tile(Tile),
 }
 
 #[derive(Clone)]
 enum Cached {
     Lod(SharedLod),
     Window(Arc<[f64]>),
+    Tile(Arc<TileImage>),
 }
 
 /// A worker slot: 0 for metadata, the others for data.
@@ -471,6 +526,16 @@ struct SampleRead {
     needed: Vec<u64>,
 }
 
+/// A tiles request waiting for its tiles.
+struct TileRead {
+    req: ReqId,
+    view: View,
+    source: PlaneSource,
+    /// Tiles not delivered yet, in the order asked.
+    waiting: Vec<Tile>,
+    prefetch: bool,
+}
+
 struct OpenState {
     path: PathBuf,
     root: Option<ObjectId>,
@@ -489,7 +554,8 @@ struct Dispatcher {
     indexes: VecDeque<(FileId, Option<IndexJob>)>,
     overviews: Vec<Overview>,
     reads: Vec<SampleRead>,
-    /// Sample windows being read, so two requests never read the same one twice.
+    tile_reads: Vec<TileRead>,
+    /// Sample windows and tiles being read, so two requests never read the same one twice.
     reading: HashSet<CacheKey>,
     probes: VecDeque<(ReqId, Probe)>,
     cache: ByteLru<CacheKey, Cached>,
@@ -517,6 +583,7 @@ impl Dispatcher {
             indexes: VecDeque::new(),
             overviews: Vec::new(),
             reads: Vec::new(),
+            tile_reads: Vec::new(),
             reading: HashSet::new(),
             probes: VecDeque::new(),
             cache,
@@ -622,6 +689,22 @@ impl Dispatcher {
                 self.supersede(view);
                 self.samples(req, view, source, start, count);
             }
+            Request::Tiles {
+                req,
+                view,
+                source,
+                tiles,
+                prefetch,
+            } => {
+                self.supersede(view);
+                self.tiles(TileRead {
+                    req,
+                    view,
+                    source,
+                    waiting: tiles,
+                    prefetch,
+                });
+            }
             Request::Cancel { req } => self.cancel(req),
             Request::SetCacheLimit { bytes } => self.cache.set_limit(bytes),
             Request::Probe { req, probe } => self.probes.push_back((req, probe)),
@@ -645,11 +728,16 @@ impl Dispatcher {
             .chain(self.reads.iter().map(|r| (r.req, &r.source)))
             .filter(|(_, s)| s.file == file)
             .map(|(r, _)| r)
+            .chain(
+                (self.tile_reads.iter())
+                    .filter(|t| t.source.file == file)
+                    .map(|t| t.req),
+            )
             .collect();
         for req in reqs {
             self.cancel(req);
         }
-        self.cache.retain(|k| k.source.file != file);
+        self.cache.retain(|k| k.source.file() != file);
         for slot in &mut self.slots {
             if slot.worker.is_some() {
                 slot.control.push_back(Job::Close(file));
@@ -662,7 +750,7 @@ impl Dispatcher {
             return self.data(req, Outcome::Failed("the file is not open".to_owned()));
         }
         let key = CacheKey {
-            source: source.clone(),
+            source: Source::Line(source.clone()),
             part: Part::Lod,
         };
         if let Some(Cached::Lod(lod)) = self.cache.get(&key) {
@@ -704,7 +792,7 @@ impl Dispatcher {
             Err(_) => 0,
         };
         let key = CacheKey {
-            source: task.source,
+            source: Source::Line(task.source),
             part: Part::Lod,
         };
         self.cache.insert(key, Cached::Lod(task.lod.clone()), bytes);
@@ -741,7 +829,7 @@ impl Dispatcher {
         };
         for &w in &read.needed {
             let key = CacheKey {
-                source: read.source.clone(),
+                source: Source::Line(read.source.clone()),
                 part: Part::Window(w),
             };
             if let Some(Cached::Window(v)) = self.cache.get(&key) {
@@ -750,6 +838,67 @@ impl Dispatcher {
         }
         self.reads.push(read);
         self.complete_reads();
+    }
+
+    fn tiles(&mut self, mut read: TileRead) {
+        if !self.files.contains_key(&read.source.file) {
+            return self.data(read.req, Outcome::Failed("the file is not open".to_owned()));
+        }
+        let (h, w) = (read.source.height, read.source.width);
+        read.waiting.retain(|t| t.patch(h, w).is_some());
+        read.waiting.dedup();
+        let source = Source::Plane(read.source.clone());
+        let mut cached = Vec::new();
+        read.waiting.retain(|&tile| {
+            let key = CacheKey {
+                source: source.clone(),
+                part: Part::Tile(tile),
+            };
+            match self.cache.get(&key) {
+                Some(Cached::Tile(image)) => {
+                    cached.push((tile, image));
+                    false
+                }
+                _ => true,
+            }
+        });
+        for (tile, image) in cached {
+            self.reply(Response::Tile {
+                req: read.req,
+                tile,
+                image,
+            });
+        }
+        if read.waiting.is_empty() {
+            self.data(read.req, Outcome::Done);
+        } else {
+            self.tile_reads.push(read);
+        }
+    }
+
+    /// Hands a tile that arrived to every request waiting for it.
+    fn tile_arrived(&mut self, key: &CacheKey, image: &Arc<TileImage>) {
+        let (Source::Plane(source), Part::Tile(tile)) = (&key.source, key.part) else {
+            return;
+        };
+        let mut answers = Vec::new();
+        for t in &mut self.tile_reads {
+            if t.source == *source && t.waiting.contains(&tile) {
+                t.waiting.retain(|w| *w != tile);
+                answers.push((t.req, t.waiting.is_empty()));
+            }
+        }
+        self.tile_reads.retain(|t| !t.waiting.is_empty());
+        for (req, done) in answers {
+            self.reply(Response::Tile {
+                req,
+                tile,
+                image: image.clone(),
+            });
+            if done {
+                self.data(req, Outcome::Done);
+            }
+        }
     }
 
     /// Answers every sample read whose windows have all arrived.
@@ -781,6 +930,7 @@ impl Dispatcher {
     fn supersede(&mut self, view: View) {
         let old: Vec<ReqId> = (self.overviews.iter().map(|o| (o.req, o.view)))
             .chain(self.reads.iter().map(|r| (r.req, r.view)))
+            .chain(self.tile_reads.iter().map(|t| (t.req, t.view)))
             .filter(|(_, v)| *v == view)
             .map(|(r, _)| r)
             .collect();
@@ -790,11 +940,14 @@ impl Dispatcher {
     }
 
     fn cancel(&mut self, req: ReqId) {
-        let before = self.overviews.len() + self.reads.len() + self.probes.len();
+        let count =
+            |d: &Self| d.overviews.len() + d.reads.len() + d.tile_reads.len() + d.probes.len();
+        let before = count(self);
         self.overviews.retain(|o| o.req != req);
         self.reads.retain(|r| r.req != req);
+        self.tile_reads.retain(|t| t.req != req);
         self.probes.retain(|(r, _)| *r != req);
-        let mut found = before != self.overviews.len() + self.reads.len() + self.probes.len();
+        let mut found = before != count(self);
         // A window or probe in flight for it: its answer is not wanted, and if it does not
         // come soon the worker is stuck and gets killed (`watchdog`).
         for slot in &mut self.slots {
@@ -845,7 +998,9 @@ impl Dispatcher {
         // A data worker with nothing to read takes metadata jobs too, so a metadata worker
         // stuck on a hostile file does not hold up every other file until the watchdog.
         self.next_sample_window()
+            .or_else(|| self.next_tile(false))
             .or_else(|| self.next_overview_window())
+            .or_else(|| self.next_tile(true))
             .or_else(|| self.next_meta_job())
     }
 
@@ -901,7 +1056,7 @@ impl Dispatcher {
         for r in &self.reads {
             for &w in &r.needed {
                 let key = CacheKey {
-                    source: r.source.clone(),
+                    source: Source::Line(r.source.clone()),
                     part: Part::Window(w),
                 };
                 if r.got.contains_key(&w) || self.reading.contains(&key) {
@@ -920,6 +1075,41 @@ impl Dispatcher {
                 };
                 self.reading.insert(key.clone());
                 return Some((job, Origin::SampleWindow(key)));
+            }
+        }
+        None
+    }
+
+    /// The next tile no one is reading yet, of the newest tiles request of that kind
+    /// (newer requests are what the user looks at now).
+    fn next_tile(&mut self, prefetch: bool) -> Option<(Job, Origin)> {
+        for t in self
+            .tile_reads
+            .iter()
+            .rev()
+            .filter(|t| t.prefetch == prefetch)
+        {
+            for tile in &t.waiting {
+                let key = CacheKey {
+                    source: Source::Plane(t.source.clone()),
+                    part: Part::Tile(*tile),
+                };
+                if self.reading.contains(&key) {
+                    continue;
+                }
+                let Some(patch) = tile.patch(t.source.height, t.source.width) else {
+                    continue;
+                };
+                let job = Job::Tile {
+                    file: self.file_ref(t.source.file)?,
+                    path: t.source.path.clone(),
+                    plane: t.source.plane.clone(),
+                    patch,
+                    outside: t.source.outside,
+                    calibration: t.source.calibration.clone(),
+                };
+                self.reading.insert(key.clone());
+                return Some((job, Origin::Tile(key)));
             }
         }
         None
@@ -1167,13 +1357,25 @@ impl Dispatcher {
                             .insert(key.clone(), Cached::Window(values.clone()), bytes);
                         let Part::Window(w) = key.part else { return };
                         for r in &mut self.reads {
-                            if r.source == key.source && r.needed.contains(&w) {
+                            if key.source.is_line(&r.source) && r.needed.contains(&w) {
                                 r.got.insert(w, values.clone());
                             }
                         }
                         self.complete_reads();
                     }
                     Err(e) => self.fail(&Origin::SampleWindow(key), e),
+                }
+            }
+            (Origin::Tile(key), Reply::Tile(result)) => {
+                self.reading.remove(&key);
+                match result {
+                    Ok(data) => {
+                        let image = Arc::new(TileImage::from(data));
+                        self.cache
+                            .insert(key.clone(), Cached::Tile(image.clone()), image.bytes());
+                        self.tile_arrived(&key, &image);
+                    }
+                    Err(e) => self.fail(&Origin::Tile(key), e),
                 }
             }
             (Origin::Probe(req), Reply::Environment(vars)) if cancelled.is_none() => {
@@ -1277,10 +1479,23 @@ impl Dispatcher {
                 let Part::Window(w) = key.part else { return };
                 let (failed, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut self.reads)
                     .into_iter()
-                    .partition(|r| r.source == key.source && r.needed.contains(&w));
+                    .partition(|r| key.source.is_line(&r.source) && r.needed.contains(&w));
                 self.reads = rest;
                 for r in failed {
                     self.data(r.req, Outcome::Failed(msg.clone()));
+                }
+            }
+            Origin::Tile(key) => {
+                self.reading.remove(&key);
+                let (Source::Plane(source), Part::Tile(tile)) = (&key.source, key.part) else {
+                    return;
+                };
+                let (failed, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut self.tile_reads)
+                    .into_iter()
+                    .partition(|t| t.source == *source && t.waiting.contains(&tile));
+                self.tile_reads = rest;
+                for t in failed {
+                    self.data(t.req, Outcome::Failed(msg.clone()));
                 }
             }
             Origin::Probe(req) => self.data(req, Outcome::Failed(msg)),
@@ -1634,5 +1849,120 @@ mod tests {
         assert!(matches!(outcome(&got, 3), Outcome::Overview(_)));
         // The sleeping worker was killed after the grace time, not waited for.
         assert!(t.elapsed() < Duration::from_secs(20), "{:?}", t.elapsed());
+    }
+
+    fn stack_frame(frame: u64, swap: bool) -> PlaneSource {
+        let (rows, cols) = if swap { (2, 1) } else { (1, 2) };
+        PlaneSource {
+            file: 1,
+            path: "/images/stack".into(),
+            plane: Plane {
+                rows,
+                cols,
+                at: vec![frame, 0, 0],
+                channels: None,
+                component: crate::model::Component::Value,
+            },
+            height: 96,
+            width: 96,
+            outside: false,
+            calibration: None,
+        }
+    }
+
+    /// The demo stack's formula (an expanding ring).
+    fn ring(k: u64, j: u64, i: u64) -> f64 {
+        let r = ((i as f64 - 48.0).powi(2) + (j as f64 - 48.0).powi(2)).sqrt();
+        (1000.0 * (1.0 + (r / 4.0 - k as f64 * 0.4).cos())) as u16 as f64
+    }
+
+    #[test]
+    fn tiles_read_frames_of_a_stack_at_any_step() {
+        let mut l = spawn();
+        open_demo(&mut l);
+        let one = |step| {
+            vec![Tile {
+                step,
+                row: 0,
+                col: 0,
+            }]
+        };
+        l.send(Request::Tiles {
+            req: 1,
+            view: "image".into(),
+            source: stack_frame(3, false),
+            tiles: one(1),
+            prefetch: false,
+        });
+        l.send(Request::Tiles {
+            req: 2,
+            view: "other".into(),
+            source: stack_frame(3, true),
+            tiles: one(4),
+            prefetch: true,
+        });
+        let got = settle(&mut l);
+        let tile = |req| {
+            got.iter()
+                .find_map(|r| match r {
+                    Response::Tile { req: q, image, .. } if *q == req => Some(image.clone()),
+                    _ => None,
+                })
+                .unwrap()
+        };
+        let full = tile(1);
+        assert_eq!((full.rows, full.cols, full.channels), (96, 96, 1));
+        assert_eq!(full.pixel(10, 30).unwrap(), [ring(3, 10, 30)]);
+        assert_eq!(full.stats.count, 96 * 96);
+        // Every 4th element, with the axes swapped: row r is column 4r of the frame.
+        let coarse = tile(2);
+        assert_eq!((coarse.rows, coarse.cols), (24, 24));
+        assert_eq!(coarse.pixel(2, 7).unwrap(), [ring(3, 28, 8)]);
+        assert!(matches!(outcome(&got, 1), Outcome::Done));
+
+        // Asked again: straight from the cache. A tile past the edge is dropped.
+        l.send(Request::Tiles {
+            req: 3,
+            view: "image".into(),
+            source: stack_frame(3, false),
+            tiles: vec![
+                Tile {
+                    step: 1,
+                    row: 0,
+                    col: 0,
+                },
+                Tile {
+                    step: 1,
+                    row: 5,
+                    col: 0,
+                },
+            ],
+            prefetch: false,
+        });
+        let again = settle(&mut l);
+        assert_eq!(
+            again
+                .iter()
+                .filter(|r| matches!(r, Response::Tile { .. }))
+                .count(),
+            1
+        );
+        assert!(matches!(outcome(&again, 3), Outcome::Done));
+
+        // A plane that does not fit the dataset fails with the file and object named.
+        let mut bad = stack_frame(99, false);
+        bad.path = "/images/stack".into();
+        l.send(Request::Tiles {
+            req: 4,
+            view: "image".into(),
+            source: bad,
+            tiles: one(1),
+            prefetch: false,
+        });
+        let failed = settle(&mut l);
+        let Outcome::Failed(e) = outcome(&failed, 4) else {
+            panic!("{failed:?}")
+        };
+        assert!(e.contains("demo.h5") && e.contains("/images/stack"), "{e}");
     }
 }

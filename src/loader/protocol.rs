@@ -12,7 +12,8 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::model::{Calibration, ChildPage, Line, ObjectId, ObjectInfo};
+use super::tiles::TileData;
+use crate::model::{Calibration, ChildPage, Line, ObjectId, ObjectInfo, Patch, Plane};
 
 /// Identifies one opening of a file; a reload gets a new id, so stale answers are ignored.
 pub type FileId = u64;
@@ -68,6 +69,15 @@ pub enum Job {
         outside: bool,
         calibration: Option<Calibration>,
     },
+    /// A strided patch of an image plane, with its statistics.
+    Tile {
+        file: FileRef,
+        path: String,
+        plane: Plane,
+        patch: Patch,
+        outside: bool,
+        calibration: Option<Calibration>,
+    },
     /// The `HDF5_*` environment variables the worker sees (to prove they were removed).
     Environment,
     /// Test hook: misbehave the way libhdf5 can on a hostile file.
@@ -82,7 +92,8 @@ impl Job {
             Self::List { file, group, .. } => Some((file, group)),
             Self::Info { file, path }
             | Self::Summarise { file, path, .. }
-            | Self::Samples { file, path, .. } => Some((file, path)),
+            | Self::Samples { file, path, .. }
+            | Self::Tile { file, path, .. } => Some((file, path)),
             Self::Close(_) | Self::Environment | Self::Fault(_) => None,
         }
     }
@@ -186,6 +197,7 @@ pub enum Reply {
     Info(Result<Box<ObjectInfo>, String>),
     Summary(Result<WindowSummary, String>),
     Samples(Result<Samples, String>),
+    Tile(Result<TileData, String>),
     Environment(Vec<(String, String)>),
     /// Answer to a `Fault::Sleep`.
     Slept,

@@ -12,7 +12,8 @@ use std::time::Duration;
 use super::protocol::{
     Fault, FileId, FileRef, Job, Reply, Samples, Stats, WindowSummary, read_frame, write_frame,
 };
-use crate::model::{Calibration, Line};
+use super::tiles::{ImageStats, TileData};
+use crate::model::{Calibration, Line, Patch, Plane};
 use crate::reader::{DEFAULT_READ_CAP_BYTES, H5File};
 
 /// The hidden first argument that turns the hdfscope binary into a reader worker.
@@ -86,6 +87,23 @@ impl Server {
                     .map(|v| calibrated(v, calibration.as_ref()))
                     .map(|v| Samples::from_f64(&v)),
             ),
+            Job::Tile {
+                file,
+                path,
+                plane,
+                patch,
+                outside,
+                calibration,
+            } => Reply::Tile(
+                self.enter_folder(&file, outside)
+                    .and_then(|()| self.file(&file))
+                    .and_then(|h| {
+                        h.read_plane(&path, &plane, &patch, DEFAULT_READ_CAP_BYTES, outside)
+                            .map_err(|e| named(&file, &e))
+                    })
+                    .map(|v| calibrated(v, calibration.as_ref()))
+                    .map(|v| tile_data(&v, &patch, &plane)),
+            ),
             Job::Environment => Reply::Environment(
                 std::env::vars()
                     .filter(|(k, _)| k.starts_with("HDF5_"))
@@ -111,6 +129,17 @@ impl Server {
         }
     }
 
+    /// Before reading values kept in other files: libhdf5 resolves relative
+    /// external-storage names against the working directory; users mean the directory of
+    /// the file that names them.
+    fn enter_folder(&self, f: &FileRef, outside: bool) -> Result<(), String> {
+        if outside && let Some(dir) = f.path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::env::set_current_dir(dir)
+                .map_err(|e| format!("{}: cannot enter its folder: {e}", f.path.display()))?;
+        }
+        Ok(())
+    }
+
     fn samples(
         &mut self,
         f: &FileRef,
@@ -119,12 +148,7 @@ impl Server {
         range: (u64, u64),
         outside: bool,
     ) -> Result<Vec<f64>, String> {
-        if outside && let Some(dir) = f.path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            // libhdf5 resolves relative external-storage names against the working
-            // directory; users mean the directory of the file that names them.
-            std::env::set_current_dir(dir)
-                .map_err(|e| format!("{}: cannot enter its folder: {e}", f.path.display()))?;
-        }
+        self.enter_folder(f, outside)?;
         self.file(f)?
             .read_line(path, line, range, DEFAULT_READ_CAP_BYTES, outside)
             .map_err(|e| named(f, &e))
@@ -137,6 +161,22 @@ fn calibrated(mut v: Vec<f64>, c: Option<&Calibration>) -> Vec<f64> {
         c.apply(&mut v);
     }
     v
+}
+
+/// A tile's numbers (rows x cols x channels) with their statistics, for the wire.
+fn tile_data(v: &[f64], patch: &Patch, plane: &Plane) -> TileData {
+    let channels = if plane.channels.is_some() {
+        v.len() / (patch.elements().max(1) as usize)
+    } else {
+        1
+    };
+    TileData {
+        rows: patch.rows as u32,
+        cols: patch.cols as u32,
+        channels: channels as u32,
+        values: Samples::from_f64(v),
+        stats: ImageStats::of(v),
+    }
 }
 
 /// Prefixes an object error with the file's name, as every message shown must name both.

@@ -7,6 +7,7 @@
 pub mod calibration;
 pub mod dtype;
 pub mod node;
+pub mod plane;
 pub mod selection;
 pub mod time_units;
 pub mod value;
@@ -18,6 +19,7 @@ pub use node::{
     Link, LinkStatus, LinkType, ObjectId, ObjectInfo, ObjectKind, ScaleRef, Shape, VirtualSource,
     join_path, normalize_path, parent_path, split_target,
 };
+pub use plane::{Patch, Plane};
 pub use selection::{AxisSlice, Component, Hyperslab, Line, SliceError, parse_slice, resolve};
 pub use time_units::{CalendarStep, TimeUnits};
 pub use value::{RefTarget, Region, Value, Values, bytes_to_hex, values_text};

@@ -29,7 +29,7 @@ use self::ffi::Hid;
 pub use crate::model::normalize_path;
 use crate::model::{
     AxisSlice, Child, ChildPage, Component, Entry, Hyperslab, Line, LinkStatus, LinkType, ObjectId,
-    ObjectInfo, ObjectKind, Values, join_path,
+    ObjectInfo, ObjectKind, Patch, Plane, Values, join_path,
 };
 
 /// The version of the libhdf5 linked into this build, e.g. `(2, 2, 0)`.
@@ -254,37 +254,91 @@ impl H5File {
         cap_bytes: u64,
         outside: bool,
     ) -> Result<Vec<f64>, ReadError> {
+        let read = NumericRead {
+            component: &line.component,
+            cap_bytes,
+            outside,
+        };
+        self.read_numbers(path, &read, |dims| line.hyperslab(dims, start, count))
+            .map(|(numbers, _)| numbers)
+    }
+
+    /// Reads `patch` of `plane` through the integer or float dataset at `path` as `f64`s,
+    /// row by row, with the channels of each pixel together (rows x cols x channels); the
+    /// same limits as [`H5File::read_line`].
+    pub fn read_plane(
+        &self,
+        path: &str,
+        plane: &Plane,
+        patch: &Patch,
+        cap_bytes: u64,
+        outside: bool,
+    ) -> Result<Vec<f64>, ReadError> {
+        let read = NumericRead {
+            component: &plane.component,
+            cap_bytes,
+            outside,
+        };
+        let (numbers, slab) =
+            self.read_numbers(path, &read, |dims| plane.hyperslab(dims, patch))?;
+        let shape = slab.result_shape();
+        let order = plane.result_order();
+        if order.iter().enumerate().all(|(i, &o)| i == o) {
+            return Ok(numbers);
+        }
+        let array =
+            ndarray::ArrayView::from_shape(ndarray::IxDyn(&shape), &numbers).map_err(|e| {
+                ReadError::Unsupported {
+                    path: normalize_path(path),
+                    what: format!("cannot arrange the image: {e}"),
+                }
+            })?;
+        Ok(array.permuted_axes(order).iter().copied().collect())
+    }
+
+    /// The numbers of one component of the dataset at `path` in the hyperslab `select`
+    /// makes from its dims, converted by libhdf5 to `f64`, and the hyperslab.
+    fn read_numbers(
+        &self,
+        path: &str,
+        read: &NumericRead<'_>,
+        select: impl FnOnce(&[u64]) -> Result<Hyperslab, crate::model::SliceError>,
+    ) -> Result<(Vec<f64>, Hyperslab), ReadError> {
         let path = normalize_path(path);
         let obj = self.open_dataset(&path)?;
         let (mapped, space, shape) = dataset_type_and_space(obj.id(), &path)?;
-        if !mapped.dtype.components().contains(&line.component) {
+        if !mapped.dtype.components().contains(read.component) {
             return Err(ReadError::Unsupported {
                 what: format!(
                     "has no {} to read as numbers: its type is {}",
-                    line.component.name(),
+                    read.component.name(),
                     mapped.dtype.text()
                 ),
                 path,
             });
         }
         let dims = shape.dims().to_vec();
-        let sel = line
-            .hyperslab(&dims, start, count)
-            .map_err(|source| ReadError::Slice {
-                path: path.clone(),
-                source,
-            })?;
-        read::check_cap(&path, count, size_of::<f64>(), cap_bytes, &dims)?;
+        let sel = select(&dims).map_err(|source| ReadError::Slice {
+            path: path.clone(),
+            source,
+        })?;
+        read::check_cap(
+            &path,
+            sel.element_count(),
+            size_of::<f64>(),
+            read.cap_bytes,
+            &dims,
+        )?;
         let others = meta::layout(obj.id(), &path, &self.path)?
             .outside_files()
             .join(", ");
-        if !outside && !others.is_empty() {
+        if !read.outside && !others.is_empty() {
             return Err(ReadError::OutsideFiles {
                 path,
                 files: others,
             });
         }
-        let numbers = match &line.component {
+        let numbers = match read.component {
             Component::Value => read::read_f64(obj.id(), &space, &sel, None, 1, &path),
             Component::Field(name) => {
                 let field = read::one_field_type(name).map_err(ReadError::at("reading", &path))?;
@@ -298,8 +352,16 @@ impl H5File {
                         .collect()
                 }),
         };
-        numbers.map_err(|e| with_missing_filters(e, obj.id()))
+        let numbers = numbers.map_err(|e| with_missing_filters(e, obj.id()))?;
+        Ok((numbers, sel))
     }
+}
+
+/// What a numeric read takes and may do.
+struct NumericRead<'a> {
+    component: &'a Component,
+    cap_bytes: u64,
+    outside: bool,
 }
 
 /// Replaces a libhdf5 read failure by a clear message when the cause is a filter this build
