@@ -13,3 +13,5 @@ pub const WARNING: &str = "⚠";
 pub const ARROW: &str = "➡";
 pub const EXPAND: &str = "⏵";
 pub const COLLAPSE: &str = "⏷";
+pub const PLAY: &str = "▶";
+pub const PAUSE: &str = "⏸";

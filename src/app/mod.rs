@@ -8,6 +8,7 @@ mod commands;
 mod dialog;
 mod files;
 mod glyphs;
+mod image_view;
 mod inspector;
 mod line_view;
 mod numbers;
@@ -16,6 +17,7 @@ mod render;
 mod search;
 mod settings;
 mod tree_view;
+mod views;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -27,15 +29,18 @@ pub use render::{RenderError, render};
 pub use settings::{Settings, Theme};
 
 use self::dialog::{DialogResult, OpenDialog};
+use self::image_view::{AxisSpec, ImageKind, ImageSpec, ImageView, PaletteSpec};
 use self::inspector::InfoView;
 use self::line_view::{
     Axes, DataShape, LineChoice, LineView, MAX_LINES, Pick, Plotted, SeriesSpec, XAxis, XChoice,
 };
 use self::plot_source::{Lookup, PlotSpec, Resolve, XSpec};
 use self::search::Search;
+use self::views::ViewKind;
 use crate::loader::{FileId, LineSource, Loader, LoaderConfig, ReqId, Request, Response};
 use crate::model::{
-    Calibration, Component, DType, Layout, Line, ObjectId, ObjectInfo, ObjectKind, Shape, TimeUnits,
+    AttrValue, Calibration, Component, DType, Layout, Line, ObjectId, ObjectInfo, ObjectKind,
+    Plane, Shape, TimeUnits, Value,
 };
 
 /// The id under which the window and its saved state are known to the desktop.
@@ -129,7 +134,13 @@ pub struct HdfscopeApp {
     rows_dirty: bool,
     /// The data view and the selection it shows (a NeXus group or file shows the plot of
     /// the data it names).
-    line: Option<(Selection, LineView)>,
+    view: Option<(Selection, DataView)>,
+    /// The view the user chose for each dataset.
+    view_choices: HashMap<Selection, ViewKind>,
+    /// The plane the user last looked at through each dataset shown as an image.
+    image_choices: HashMap<Selection, Plane>,
+    /// How images look (colormap, contrast, ...), carried from one image to the next.
+    image_style: image_view::Style,
     /// The last data request id handed out.
     next_req: ReqId,
     /// The lines the user chose through each N-D dataset (axis, fixed indices, and
@@ -194,7 +205,10 @@ impl HdfscopeApp {
             last_stat: Instant::now(),
             rows: Vec::new(),
             rows_dirty: true,
-            line: None,
+            view: None,
+            view_choices: HashMap::new(),
+            image_choices: HashMap::new(),
+            image_style: image_view::Style::default(),
             next_req: 0,
             line_choices: HashMap::new(),
             x_choices: HashMap::new(),
@@ -215,8 +229,9 @@ impl HdfscopeApp {
 
     /// Where the plot of the selection stands.
     pub fn plot_status(&self) -> PlotStatus {
-        match &self.line {
-            Some((_, v)) => v.status(),
+        match &self.view {
+            Some((_, DataView::Line(v))) => v.status(),
+            Some((_, DataView::Image(v))) => v.status(),
             None => PlotStatus::None,
         }
     }
@@ -272,7 +287,7 @@ impl HdfscopeApp {
     fn close(&mut self, file: FileId) {
         let overlaid = (self.plotted().and_then(|p| self.overlays.get(&p)))
             .is_some_and(|o| o.iter().any(|s| s.file == file));
-        if overlaid || self.line.as_ref().is_some_and(|(s, _)| s.file == file) {
+        if overlaid || self.view.as_ref().is_some_and(|(s, _)| s.file == file) {
             // The loader cancels the file's reads itself on close; the plot is rebuilt
             // without the file's lines.
             self.drop_data_view();
@@ -284,6 +299,8 @@ impl HdfscopeApp {
         }
         self.line_choices.retain(|k, _| k.file != file);
         self.x_choices.retain(|k, _| k.file != file);
+        self.view_choices.retain(|k, _| k.file != file);
+        self.image_choices.retain(|k, _| k.file != file);
         self.files.retain(|f| f.id != file);
         self.loader.send(Request::Close { file });
         self.infos.retain(|k, _| k.file != file);
@@ -364,14 +381,22 @@ impl HdfscopeApp {
                 done,
                 total,
             } => {
-                if let Some((_, v)) = &mut self.line {
+                if let Some((_, DataView::Line(v))) = &mut self.view {
                     v.on_progress(req, lod, done, total);
                 }
                 return;
             }
+            Response::Tile { req, tile, image } => {
+                if let Some((_, DataView::Image(v))) = &mut self.view {
+                    v.on_tile(req, tile, image);
+                }
+                return;
+            }
             Response::Data { req, outcome } => {
-                if let Some((_, v)) = self.line.as_mut().filter(|(_, v)| v.owns(req)) {
-                    v.on_data(req, outcome);
+                match &mut self.view {
+                    Some((_, DataView::Line(v))) if v.owns(req) => v.on_data(req, outcome),
+                    Some((_, DataView::Image(v))) if v.owns(req) => v.on_data(req, outcome),
+                    _ => {}
                 }
                 return;
             }
@@ -688,7 +713,7 @@ impl HdfscopeApp {
             self.drop_data_view();
             return;
         };
-        if self.line.as_ref().is_some_and(|(s, _)| *s == sel) {
+        if self.view.as_ref().is_some_and(|(s, _)| *s == sel) {
             return;
         }
         self.drop_data_view();
@@ -701,6 +726,19 @@ impl HdfscopeApp {
             file,
             path: spec.data.clone(),
         };
+        if self.view_kind(&key) == Some(ViewKind::Image) {
+            if let Some(image) = self.image_spec(&key, &spec) {
+                let mut view = ImageView::new(
+                    image,
+                    self.image_style.clone(),
+                    &mut self.loader,
+                    &mut self.next_req,
+                );
+                view.set_controls(!self.plot_only);
+                self.view = Some((sel, DataView::Image(view)));
+            }
+            return;
+        }
         let choice = self.line_choices.get(&key).cloned();
         let data = match self.dataset_lines(file, &spec, choice.as_ref()) {
             Lines::Ready(d) => d,
@@ -783,7 +821,7 @@ impl HdfscopeApp {
             &mut self.next_req,
         );
         view.set_controls(!self.plot_only);
-        self.line = Some((sel, view));
+        self.view = Some((sel, DataView::Line(view)));
     }
 
     /// What the object `sel` plots, asking for the metadata that takes.
@@ -967,7 +1005,9 @@ impl HdfscopeApp {
 
     /// The dataset the plot on screen is of, if any.
     fn plotted(&self) -> Option<Selection> {
-        let (sel, view) = self.line.as_ref()?;
+        let (sel, DataView::Line(view)) = self.view.as_ref()? else {
+            return None;
+        };
         Some(Selection {
             file: sel.file,
             path: view.data_path()?.to_owned(),
@@ -1001,8 +1041,18 @@ impl HdfscopeApp {
     }
 
     fn drop_data_view(&mut self) {
-        if let Some((_, mut old)) = self.line.take() {
-            old.cancel(&mut self.loader);
+        match self.view.take() {
+            Some((_, DataView::Line(mut old))) => old.cancel(&mut self.loader),
+            Some((sel, DataView::Image(mut old))) => {
+                old.cancel(&mut self.loader);
+                let key = Selection {
+                    file: sel.file,
+                    path: old.data_path().to_owned(),
+                };
+                self.image_choices.insert(key, old.plane().clone());
+                self.image_style = old.style().clone();
+            }
+            None => {}
         }
     }
 
@@ -1038,25 +1088,29 @@ impl HdfscopeApp {
     /// The x axis of a line from the dataset `x` names (its metadata already answered), or
     /// why it cannot serve.
     fn x_axis(&self, data: &LineSource, x: &XSpec) -> (Option<XAxis>, Option<String>) {
+        match self.axis_values(data.file, x, data.len) {
+            Ok(axis) => (Some(axis), None),
+            Err(why) => (None, Some(format!("x axis {}: not used: {why}", x.path))),
+        }
+    }
+
+    /// The coordinates of a dimension of `len` elements from the dataset `x` names (its
+    /// metadata already answered), or why it cannot serve.
+    fn axis_values(&self, file: FileId, x: &XSpec, len: u64) -> Result<XAxis, String> {
         let key = Selection {
-            file: data.file,
+            file,
             path: x.path.clone(),
         };
-        let note = |why: String| (None, Some(format!("x axis {}: {why}", x.path)));
         let info = match self.infos.get(&key) {
             Some(InfoState::Ready(v)) => &v.info,
-            Some(InfoState::Failed(e)) => return note(format!("not used: {e}")),
-            Some(InfoState::Loading) | None => return note("not used: not read".to_owned()),
+            Some(InfoState::Failed(e)) => return Err(e.clone()),
+            Some(InfoState::Loading) | None => return Err("not read".to_owned()),
         };
-        let Some(source) = line_source(data.file, info, None).filter(|s| s.line.at.len() == 1)
-        else {
-            return note("not used: it is not a 1-D numeric dataset".to_owned());
+        let Some(source) = line_source(file, info, None).filter(|s| s.line.at.len() == 1) else {
+            return Err("it is not a 1-D numeric dataset".to_owned());
         };
-        if source.len != data.len {
-            return note(format!(
-                "not used: it has {} values for {} samples",
-                source.len, data.len
-            ));
+        if source.len != len {
+            return Err(format!("it has {} values for {len} samples", source.len));
         }
         // An axis named after its dataset (NeXus `axes`) reads better by its long name; a
         // scale's own NAME or a dimension label is kept.
@@ -1068,15 +1122,183 @@ impl HdfscopeApp {
         let title = info.axis_title(name);
         let units = info.units().map(str::to_owned);
         let time = units.as_deref().and_then(TimeUnits::parse);
-        (
-            Some(XAxis {
-                source,
-                title,
-                units,
-                time,
-            }),
-            None,
-        )
+        Ok(XAxis {
+            source,
+            title,
+            units,
+            time,
+        })
+    }
+
+    /// The view a dataset opens in: the user's choice when offered, else the best fit.
+    fn view_kind(&self, key: &Selection) -> Option<ViewKind> {
+        let Some(InfoState::Ready(v)) = self.infos.get(key) else {
+            return None;
+        };
+        let offered = views::offered(&v.info);
+        (self.view_choices.get(key).filter(|k| offered.contains(k)))
+            .or(offered.first())
+            .copied()
+    }
+
+    /// What the image view of the dataset `key` shows (as `spec` resolved it), asking for
+    /// the metadata still missing (palette, coordinates); `None` until it has arrived.
+    fn image_spec(&mut self, key: &Selection, spec: &PlotSpec) -> Option<ImageSpec> {
+        let Some(InfoState::Ready(v)) = self.infos.get(key) else {
+            return None;
+        };
+        let info = &v.info;
+        let ds = info.dataset.as_ref()?;
+        let Shape::Simple { dims, .. } = &ds.shape else {
+            return None;
+        };
+        let dims = dims.clone();
+        let rank = dims.len();
+        let image_class = info.attr_text("CLASS") == Some("IMAGE");
+        let subclass = info.attr_text("IMAGE_SUBCLASS");
+        let palette = palette_path(info);
+        let truecolor = image_class && subclass == Some("IMAGE_TRUECOLOR") && rank == 3;
+        let kind = if truecolor || (!image_class && views::rgb_layout(info, &dims)) {
+            ImageKind::Channels
+        } else if subclass == Some("IMAGE_INDEXED") || palette.is_some() {
+            ImageKind::Indexed { palette: None }
+        } else {
+            ImageKind::Values
+        };
+        let default_plane = match kind {
+            ImageKind::Channels if info.attr_text("INTERLACE_MODE") == Some("INTERLACE_PLANE") => {
+                Plane {
+                    rows: 1,
+                    cols: 2,
+                    channels: Some(0),
+                    ..Plane::last_two(3)
+                }
+            }
+            ImageKind::Channels => Plane {
+                rows: 0,
+                cols: 1,
+                channels: Some(2),
+                ..Plane::last_two(3)
+            },
+            _ => Plane::last_two(rank),
+        };
+        let components = ds.dtype.components();
+        let plane = (self.image_choices.get(key).cloned())
+            .filter(|p| {
+                p.at.len() == rank
+                    && p.hyperslab(&dims, &crate::model::Patch::whole(1, 1, 1))
+                        .is_ok()
+                    && components.contains(&p.component)
+            })
+            .unwrap_or(Plane {
+                component: components.first()?.clone(),
+                ..default_plane
+            });
+        let channel_range = match (&kind, &ds.dtype) {
+            (
+                ImageKind::Channels,
+                DType::Integer {
+                    size,
+                    signed: false,
+                    ..
+                },
+            ) if *size <= 8 => Some((0.0, (2f64).powi(8 * *size as i32) - 1.0)),
+            _ => None,
+        };
+        let base = key.path.rsplit('/').next().unwrap_or(&key.path);
+        let name = info.attr_text("long_name").unwrap_or(base);
+        let mut image = ImageSpec {
+            file: key.file,
+            path: key.path.clone(),
+            components,
+            kind,
+            title: info.axis_title(name),
+            units: info.units().map(str::to_owned),
+            channel_range,
+            calibration: Calibration::from_attrs(info),
+            outside_files: ds.layout.outside_files().join(", "),
+            axes: Vec::new(),
+            plane,
+            dims,
+        };
+        // Everything the image needs besides the data: ask for all of it at once.
+        let mut waiting = false;
+        let mut want = |app: &mut Self, path: &str| -> Option<ObjectInfo> {
+            let k = Selection {
+                file: key.file,
+                path: path.to_owned(),
+            };
+            match app.infos.get(&k) {
+                Some(InfoState::Ready(v)) => Some(v.info.clone()),
+                Some(InfoState::Failed(_)) => None,
+                Some(InfoState::Loading) | None => {
+                    app.want_info(k.file, k.path);
+                    waiting = true;
+                    None
+                }
+            }
+        };
+        if let Some(path) = palette
+            && let Some(p) = want(self, &path)
+            && let Some(crate::model::DatasetInfo {
+                shape: Shape::Simple { dims: pd, .. },
+                ..
+            }) = &p.dataset
+            && pd.len() == 2
+        {
+            image.kind = ImageKind::Indexed {
+                palette: Some(PaletteSpec {
+                    path,
+                    colors: pd[0],
+                    columns: pd[1],
+                }),
+            };
+        }
+        for (dim, candidates) in spec.axes.iter().enumerate().take(rank) {
+            let axis = candidates.first().and_then(|x| {
+                want(self, &x.path)?;
+                let a = self.axis_values(key.file, x, image.dims[dim]).ok()?;
+                Some(AxisSpec {
+                    source: a.source,
+                    title: a.title,
+                })
+            });
+            image.axes.push(axis);
+        }
+        image.axes.resize(rank, None);
+        (!waiting).then_some(image)
+    }
+
+    /// "Plot" and "Image" when a dataset offers both; the one clicked, for the dataset.
+    fn view_tabs(&self, ui: &mut egui::Ui, sel: &Selection) -> Option<(Selection, ViewKind)> {
+        if self.plot_only {
+            return None;
+        }
+        let (_, view) = self.view.as_ref().filter(|(s, _)| s == sel)?;
+        let (current, path) = match view {
+            DataView::Line(v) => (ViewKind::Plot, v.data_path()?),
+            DataView::Image(v) => (ViewKind::Image, v.data_path()),
+        };
+        let key = Selection {
+            file: sel.file,
+            path: path.to_owned(),
+        };
+        let Some(InfoState::Ready(v)) = self.infos.get(&key) else {
+            return None;
+        };
+        let offered = views::offered(&v.info);
+        if offered.len() < 2 {
+            return None;
+        }
+        let mut picked = None;
+        ui.horizontal(|ui| {
+            for kind in offered {
+                if ui.selectable_label(kind == current, kind.name()).clicked() && kind != current {
+                    picked = Some((key.clone(), kind));
+                }
+            }
+        });
+        picked
     }
 
     fn central(&mut self, ui: &mut egui::Ui) {
@@ -1094,6 +1316,7 @@ impl HdfscopeApp {
             .unwrap_or_default();
         ui.heading(format!("{file_name} :: {}", sel.path));
         let mut rechosen = None;
+        let mut rechosen_view = None;
         match self.infos.get(&sel) {
             Some(InfoState::Ready(view)) => {
                 let info = &view.info;
@@ -1112,8 +1335,11 @@ impl HdfscopeApp {
                         ui.label(format!("{kind:?}"));
                     }
                 }
-                match &mut self.line {
-                    Some((s, v)) if *s == sel => {
+                if let Some(kind) = self.view_tabs(ui, &sel) {
+                    rechosen_view = Some(kind);
+                }
+                match &mut self.view {
+                    Some((s, DataView::Line(v))) if *s == sel => {
                         let data = v.data_path().unwrap_or_default().to_owned();
                         if data != sel.path {
                             ui.weak(format!("Plot of {data}"));
@@ -1125,6 +1351,12 @@ impl HdfscopeApp {
                             };
                             rechosen = Some((key, pick));
                         }
+                    }
+                    Some((s, DataView::Image(v))) if *s == sel => {
+                        if v.data_path() != sel.path {
+                            ui.weak(format!("Image of {}", v.data_path()));
+                        }
+                        v.ui(ui, &mut self.loader, &mut self.next_req);
                     }
                     _ if info.kind == ObjectKind::Dataset => {
                         ui.weak("Images and tables of the data come next.");
@@ -1142,7 +1374,17 @@ impl HdfscopeApp {
         if let Some((key, pick)) = rechosen {
             self.pick(key, pick);
         }
+        if let Some((key, kind)) = rechosen_view {
+            self.view_choices.insert(key, kind);
+            self.drop_data_view();
+        }
     }
+}
+
+/// The view in the middle of the window.
+enum DataView {
+    Line(LineView),
+    Image(ImageView),
 }
 
 /// What a dataset offers a plot, or why not.
@@ -1221,6 +1463,18 @@ fn line_source(file: FileId, info: &ObjectInfo, chosen: Option<&Line>) -> Option
         chunk,
         outside: false,
         calibration: Calibration::from_attrs(info),
+    })
+}
+
+/// The palette an HDF5 IMAGE names in its `PALETTE` attribute (an object reference).
+fn palette_path(info: &ObjectInfo) -> Option<String> {
+    let attr = info.attrs.iter().find(|a| a.name == "PALETTE")?;
+    let AttrValue::Loaded(values) = &attr.value else {
+        return None;
+    };
+    values.iter().find_map(|v| match v {
+        Value::Ref(Some(t)) if t.file.is_none() => t.path.clone(),
+        _ => None,
     })
 }
 

@@ -17,6 +17,36 @@ pub fn num(v: f64) -> String {
     }
 }
 
+/// A number to four significant digits (`1008`, `753.3`, `0.01235`), for labels that
+/// must stay short.
+pub fn short(v: f64) -> String {
+    if v == 0.0 || !v.is_finite() {
+        return num(v);
+    }
+    let magnitude = v.abs().log10().floor() as i32;
+    if (-3..6).contains(&magnitude) {
+        let decimals = (3 - magnitude).max(0) as usize;
+        let s = format!("{v:.decimals$}");
+        if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.').to_owned()
+        } else {
+            s
+        }
+    } else {
+        format!("{v:.3e}")
+    }
+}
+
+/// The smallest of 1, 2, 5 times a power of ten that is at least `x`.
+pub fn nice_at_least(x: f64) -> f64 {
+    let e = 10f64.powf(x.log10().floor());
+    [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * e)
+        .find(|v| *v >= x * (1.0 - 1e-9))
+        .unwrap_or(10.0 * e)
+}
+
 /// A whole number written out in full (`123456789`, not `1.23457e8`), marked `≈` beyond
 /// 2^53, where the f64 it came as may have rounded it; other numbers as [`num`].
 pub fn whole(v: f64) -> String {

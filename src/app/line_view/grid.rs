@@ -1,6 +1,7 @@
 //! Where grid lines and tick labels go: 1-2-5 steps for numbers, calendar steps (whole
 //! minutes, midnights, month starts, new years) for time axes. Pure.
 
+use crate::app::numbers::nice_at_least;
 use crate::model::{CalendarStep, TimeUnits};
 
 /// Grid lines at 1-2-5 steps (egui_plot's default is powers of ten, which leaves a short
@@ -67,16 +68,6 @@ pub fn time_grid(units: TimeUnits, input: egui_plot::GridInput) -> Vec<egui_plot
 fn is_multiple(value: f64, step: f64) -> bool {
     let q = value / step;
     (q - q.round()).abs() < 1e-6
-}
-
-/// The smallest of 1, 2, 5 times a power of ten that is at least `x`.
-pub fn nice_at_least(x: f64) -> f64 {
-    let e = 10f64.powf(x.log10().floor());
-    [1.0, 2.0, 5.0, 10.0]
-        .into_iter()
-        .map(|m| m * e)
-        .find(|v| *v >= x * (1.0 - 1e-9))
-        .unwrap_or(10.0 * e)
 }
 
 #[cfg(test)]

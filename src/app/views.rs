@@ -1,0 +1,119 @@
+//! Which views a dataset can be shown in and which it opens in: the one registry from
+//! kinds of data to views. Pure over the dataset's metadata; never draws.
+
+use crate::model::{DType, ObjectInfo, Shape};
+
+/// A way to show numeric data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ViewKind {
+    Plot,
+    Image,
+}
+
+/// How well a view fits a dataset.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Fit {
+    No,
+    Yes,
+    Best,
+}
+
+struct Entry {
+    kind: ViewKind,
+    name: &'static str,
+    fit: fn(&Data<'_>) -> Fit,
+}
+
+/// The registry, in the order offered when fits tie.
+const VIEWS: [Entry; 2] = [
+    Entry {
+        kind: ViewKind::Plot,
+        name: "Plot",
+        fit: plot_fit,
+    },
+    Entry {
+        kind: ViewKind::Image,
+        name: "Image",
+        fit: image_fit,
+    },
+];
+
+/// What the registry looks at.
+struct Data<'a> {
+    info: &'a ObjectInfo,
+    dims: &'a [u64],
+    /// The NeXus `interpretation` of the signal, when given.
+    interpretation: Option<&'a str>,
+}
+
+impl ViewKind {
+    pub fn name(self) -> &'static str {
+        VIEWS.iter().find(|e| e.kind == self).map_or("", |e| e.name)
+    }
+}
+
+/// The views a numeric dataset offers, the one it opens in first; empty for anything else.
+pub fn offered(info: &ObjectInfo) -> Vec<ViewKind> {
+    let Some(ds) = info.dataset.as_ref() else {
+        return Vec::new();
+    };
+    let Shape::Simple { dims, .. } = &ds.shape else {
+        return Vec::new();
+    };
+    if ds.dtype.components().is_empty() {
+        return Vec::new();
+    }
+    let data = Data {
+        info,
+        dims,
+        interpretation: info.attr_text("interpretation"),
+    };
+    let mut fits: Vec<(Fit, usize, ViewKind)> = (VIEWS.iter().enumerate())
+        .map(|(i, e)| ((e.fit)(&data), i, e.kind))
+        .filter(|(f, _, _)| *f != Fit::No)
+        .collect();
+    fits.sort_by_key(|(f, i, _)| (std::cmp::Reverse(*f), *i));
+    fits.into_iter().map(|(_, _, k)| k).collect()
+}
+
+fn plot_fit(d: &Data<'_>) -> Fit {
+    match d.interpretation {
+        Some("spectrum" | "scalar") => Fit::Best,
+        _ if d.dims.len() <= 1 => Fit::Best,
+        _ => Fit::Yes,
+    }
+}
+
+/// Images: 2-D and more, best when both last axes are long (a few rows are lines), when
+/// the file says it is an image, or for the RGB layout (rows, columns, 3 or 4 bytes).
+fn image_fit(d: &Data<'_>) -> Fit {
+    let rank = d.dims.len();
+    if rank < 2 || d.dims.iter().filter(|&&n| n > 1).count() < 2 {
+        return Fit::No;
+    }
+    let said = d.info.attr_text("CLASS") == Some("IMAGE")
+        || matches!(d.interpretation, Some("image" | "rgb-image" | "rgba-image"));
+    let long = |n: u64| n >= 16;
+    let last_two = d.dims[rank - 2..].iter().all(|&n| long(n));
+    if said || last_two || rgb_layout(d.info, d.dims) {
+        Fit::Best
+    } else {
+        Fit::Yes
+    }
+}
+
+/// Whether the dataset looks like an RGB(A) picture without saying so: rows x columns x
+/// 3 or 4 of bytes.
+pub fn rgb_layout(info: &ObjectInfo, dims: &[u64]) -> bool {
+    let bytes = info.dataset.as_ref().is_some_and(|ds| {
+        matches!(
+            ds.dtype,
+            DType::Integer {
+                size: 1,
+                signed: false,
+                ..
+            }
+        )
+    });
+    bytes && dims.len() == 3 && matches!(dims[2], 3 | 4) && dims[..2].iter().all(|&n| n > 4)
+}
