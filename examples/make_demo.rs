@@ -17,6 +17,70 @@ unsafe extern "C" {
     fn H5DSset_scale(dsid: i64, dimname: *const std::ffi::c_char) -> i32;
     fn H5DSattach_scale(did: i64, dsid: i64, idx: u32) -> i32;
     fn H5DSset_label(did: i64, idx: u32, label: *const std::ffi::c_char) -> i32;
+    fn H5IMmake_image_8bit(
+        loc: i64,
+        name: *const std::ffi::c_char,
+        width: u64,
+        height: u64,
+        buffer: *const u8,
+    ) -> i32;
+    fn H5IMmake_image_24bit(
+        loc: i64,
+        name: *const std::ffi::c_char,
+        width: u64,
+        height: u64,
+        interlace: *const std::ffi::c_char,
+        buffer: *const u8,
+    ) -> i32;
+    fn H5IMmake_palette(
+        loc: i64,
+        name: *const std::ffi::c_char,
+        dims: *const u64,
+        buffer: *const u8,
+    ) -> i32;
+    fn H5IMlink_palette(
+        loc: i64,
+        image: *const std::ffi::c_char,
+        palette: *const std::ffi::c_char,
+    ) -> i32;
+}
+
+fn cstr(s: &str) -> hdf5::Result<std::ffi::CString> {
+    std::ffi::CString::new(s).map_err(|e| hdf5::Error::Internal(e.to_string()))
+}
+
+/// HDF5 IMAGE-spec images written by libhdf5's own H5IM API: an indexed image with its
+/// palette, and a truecolor image stored plane by plane.
+fn spec_images(g: &Group) -> hdf5::Result<()> {
+    let (h, w) = (48u64, 64u64);
+    let indexed: Vec<u8> = (0..h * w)
+        .map(|k| ((k / w + k % w) * 4 % 256) as u8)
+        .collect();
+    let palette: Vec<u8> = (0..256u32)
+        .flat_map(|k| [k as u8, (255 - k) as u8, (k * 7 % 256) as u8])
+        .collect();
+    let planes: Vec<u8> = (0..3 * h * w)
+        .map(|k| {
+            let (c, j, i) = (k / (h * w), k / w % h, k % w);
+            [(i * 4) as u8, (j * 5) as u8, 128][c as usize]
+        })
+        .collect();
+    let (name, pal, rgb) = (cstr("indexed")?, cstr("palette")?, cstr("rgb_planes")?);
+    let plane = cstr("INTERLACE_PLANE")?;
+    let dims = [256u64, 3];
+    // SAFETY: the group is open for writing; names are NUL-terminated; each buffer holds
+    // exactly the elements its dimensions say.
+    let rc = hdf5::sync::sync(|| unsafe {
+        let a = H5IMmake_image_8bit(g.id(), name.as_ptr(), w, h, indexed.as_ptr());
+        let b = H5IMmake_palette(g.id(), pal.as_ptr(), dims.as_ptr(), palette.as_ptr());
+        let c = H5IMlink_palette(g.id(), name.as_ptr(), pal.as_ptr());
+        let d = H5IMmake_image_24bit(g.id(), rgb.as_ptr(), w, h, plane.as_ptr(), planes.as_ptr());
+        a.min(b).min(c).min(d)
+    });
+    if rc < 0 {
+        return Err(hdf5::Error::Internal("writing IMAGE-spec images".into()));
+    }
+    Ok(())
 }
 
 /// Makes `scale` a dimension scale named `name` and attaches it to axis `axis` of `data`,
@@ -156,7 +220,8 @@ fn images(file: &File) -> hdf5::Result<()> {
     fixed_attr(&r, "CLASS", "IMAGE")?;
     fixed_attr(&r, "IMAGE_SUBCLASS", "IMAGE_TRUECOLOR")?;
     fixed_attr(&r, "INTERLACE_MODE", "INTERLACE_PIXEL")?;
-    fixed_attr(&r, "IMAGE_VERSION", "1.2")
+    fixed_attr(&r, "IMAGE_VERSION", "1.2")?;
+    spec_images(&g)
 }
 
 #[derive(H5Type, Clone, Copy)]

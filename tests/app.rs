@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable as _;
+use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use hdfscope::app::{FileState, HdfscopeApp, OpenRequest};
 use hdfscope::loader::{LoaderConfig, WorkerKind};
 
@@ -880,5 +880,164 @@ fn integer_data_is_shown_as_whole_numbers() {
     settle(&mut h);
     h.get_by_label(
         "10 samples · min ≈1152921504606846976 · max ≈1152921504606846976 · mean 1.15292e18",
+    );
+}
+
+/// The readout under the cursor: the element's indices (`:` for channels), its numbers
+/// and the colour it is shown in.
+fn readout(h: &Harness<'_, HdfscopeApp>) -> (Vec<String>, Vec<f64>, egui::Color32) {
+    let node = h.get_by_label_contains("] = ");
+    // AccessKit keeps a label's text in its value.
+    let text = node.value().unwrap_or_default();
+    let (index, rest) = text[1..].split_once("] = ").unwrap();
+    let (numbers, color) = rest.split_once(", shown #").unwrap();
+    let numbers = numbers
+        .trim_matches(['(', ')'])
+        .split(", ")
+        .map(|n| n.split(' ').next().unwrap().parse().unwrap())
+        .collect();
+    let hex = |i: usize| u8::from_str_radix(&color[i..i + 2], 16).unwrap();
+    let color = egui::Color32::from_rgb(hex(0), hex(2), hex(4));
+    (
+        index.split(", ").map(str::to_owned).collect(),
+        numbers,
+        color,
+    )
+}
+
+fn hover_image(h: &mut Harness<'_, HdfscopeApp>, path: &str) {
+    h.get_by_label(&format!("image of {path}")).hover();
+    h.step();
+    settle(h);
+}
+
+fn at(index: &[String], k: usize) -> u64 {
+    index[k].parse().unwrap()
+}
+
+/// The demo stack's formula (an expanding ring).
+fn ring(k: u64, j: u64, i: u64) -> f64 {
+    let r = ((i as f64 - 48.0).powi(2) + (j as f64 - 48.0).powi(2)).sqrt();
+    f64::from((1000.0 * (1.0 + (r / 4.0 - k as f64 * 0.4).cos())) as u16)
+}
+
+#[test]
+fn a_stack_slider_changes_the_frame_and_the_value_under_the_cursor() {
+    let mut h = harness(vec![OpenRequest {
+        path: demo(),
+        select: Some("/images/stack".to_owned()),
+    }]);
+    // 16 x 96 x 96 opens as an image: frames along axis 0.
+    h.get_by_label("of 16");
+    hover_image(&mut h, "/images/stack");
+    let (index, values, _) = readout(&h);
+    assert_eq!(index[0], "0");
+    let (row, col) = (at(&index, 1), at(&index, 2));
+    assert!(
+        (30..66).contains(&row) && (30..66).contains(&col),
+        "{index:?}"
+    );
+    assert_eq!(values, [ring(0, row, col)]);
+    for frame in 1..=3 {
+        h.get_by_label("next index of axis 0").click();
+        h.step();
+        settle(&mut h);
+        // The click moved the pointer to the button: back over the image.
+        hover_image(&mut h, "/images/stack");
+        let (index, values, _) = readout(&h);
+        assert_eq!(index, [frame.to_string(), row.to_string(), col.to_string()]);
+        assert_eq!(values, [ring(frame, row, col)]);
+    }
+    // Frame 3's statistics, as numpy gives them.
+    h.get_by_label("stack: min 0  max 1999  mean 961.513129  σ 702.50459");
+}
+
+#[test]
+fn image_spec_truecolor_and_indexed_images_show_their_colours() {
+    let mut h = harness(vec![OpenRequest {
+        path: demo(),
+        select: Some("/images/rgb".to_owned()),
+    }]);
+    // Truecolor, pixel-interlaced: (2i, 2j, 255 - 2 max(i, j)).
+    hover_image(&mut h, "/images/rgb");
+    let (index, values, shown) = readout(&h);
+    assert_eq!(index[2], ":");
+    let (j, i) = (at(&index, 0), at(&index, 1));
+    let expect = [2 * i, 2 * j, 255 - 2 * i.max(j)].map(|v| v as f64);
+    assert_eq!(values, expect);
+    assert_eq!(
+        shown,
+        egui::Color32::from_rgb(expect[0] as u8, expect[1] as u8, expect[2] as u8)
+    );
+
+    // Truecolor stored plane by plane (3 x 48 x 64): (4i, 5j, 128).
+    let file = h.state().files()[0].id;
+    h.state_mut().select(file, "/images/rgb_planes".to_owned());
+    settle(&mut h);
+    hover_image(&mut h, "/images/rgb_planes");
+    let (index, values, shown) = readout(&h);
+    assert_eq!(index[0], ":");
+    let (j, i) = (at(&index, 1), at(&index, 2));
+    assert_eq!(values, [4.0 * i as f64, 5.0 * j as f64, 128.0]);
+    assert_eq!(
+        shown,
+        egui::Color32::from_rgb((4 * i) as u8, (5 * j) as u8, 128)
+    );
+
+    // Indexed: value (j + i) * 4 mod 256 drawn with its PALETTE's colour (k, 255 - k, 7k).
+    h.state_mut().select(file, "/images/indexed".to_owned());
+    settle(&mut h);
+    hover_image(&mut h, "/images/indexed");
+    let (index, values, shown) = readout(&h);
+    let (j, i) = (at(&index, 0), at(&index, 1));
+    let k = (j + i) * 4 % 256;
+    assert_eq!(values, [k as f64]);
+    assert_eq!(
+        shown,
+        egui::Color32::from_rgb(k as u8, (255 - k) as u8, (k * 7 % 256) as u8)
+    );
+}
+
+#[test]
+fn colormap_and_contrast_changes_apply() {
+    let mut h = harness(vec![OpenRequest {
+        path: demo(),
+        select: Some("/images/stack".to_owned()),
+    }]);
+    hover_image(&mut h, "/images/stack");
+    let (_, values, viridis) = readout(&h);
+    h.get_by_label("colour limits 0 to 2000");
+    h.get_by_label("colormap").click();
+    h.run();
+    h.get_by_label("gray").click();
+    settle(&mut h);
+    hover_image(&mut h, "/images/stack");
+    let (_, again, gray) = readout(&h);
+    assert_eq!(again, values);
+    let level = (values[0] / 2000.0 * 255.0).round() as u8;
+    assert_eq!(gray, egui::Color32::from_gray(level), "was {viridis:?}");
+
+    // The 1-99 % contrast narrows the limits from the histogram.
+    h.get_by_label("contrast").click();
+    h.run();
+    h.get_by_label("1% to 99%").click();
+    settle(&mut h);
+    let limits = (h.get_by_label_contains("colour limits").accesskit_node())
+        .label()
+        .or_else(|| h.get_by_label_contains("colour limits").value())
+        .unwrap_or_default();
+    let (lo, hi) = limits["colour limits ".len()..].split_once(" to ").unwrap();
+    let (lo, hi): (f64, f64) = (lo.parse().unwrap(), hi.parse().unwrap());
+    assert!(
+        lo > 0.0 && lo < 100.0 && hi < 2000.0 && hi > 1900.0,
+        "{limits}"
+    );
+    hover_image(&mut h, "/images/stack");
+    let (_, _, narrowed) = readout(&h);
+    let t = ((values[0] - lo) / (hi - lo)).clamp(0.0, 1.0);
+    let level = (t * 255.0).round() as i32;
+    assert!(
+        (i32::from(narrowed.r()) - level).abs() <= 1,
+        "{narrowed:?} vs {level}"
     );
 }

@@ -735,7 +735,7 @@ impl HdfscopeApp {
                     &mut self.next_req,
                 );
                 view.set_controls(!self.plot_only);
-                self.view = Some((sel, DataView::Image(view)));
+                self.view = Some((sel, DataView::Image(Box::new(view))));
             }
             return;
         }
@@ -821,7 +821,7 @@ impl HdfscopeApp {
             &mut self.next_req,
         );
         view.set_controls(!self.plot_only);
-        self.view = Some((sel, DataView::Line(view)));
+        self.view = Some((sel, DataView::Line(Box::new(view))));
     }
 
     /// What the object `sel` plots, asking for the metadata that takes.
@@ -1383,8 +1383,8 @@ impl HdfscopeApp {
 
 /// The view in the middle of the window.
 enum DataView {
-    Line(LineView),
-    Image(ImageView),
+    Line(Box<LineView>),
+    Image(Box<ImageView>),
 }
 
 /// What a dataset offers a plot, or why not.

@@ -141,57 +141,54 @@ impl Coloring {
     /// The tile in colour.
     pub fn paint(&self, tile: &TileImage) -> ColorImage {
         let pixels = tile.rows * tile.cols;
-        let mut out = Vec::with_capacity(pixels);
-        let n = tile.channels;
+        let mut out: Vec<Color32> = (tile.values.chunks_exact(tile.channels.max(1)))
+            .map(|p| self.color_of(p))
+            .collect();
+        out.resize(pixels, MISSING);
+        ColorImage::new([tile.cols, tile.rows], out)
+    }
+
+    /// The colour of one pixel's numbers.
+    pub fn color_of(&self, p: &[f64]) -> Color32 {
         match self {
             Self::Map {
                 table,
                 scale,
                 limits,
-            } => {
-                let last = (table.len().max(1) - 1) as f64;
-                out.extend(tile.values.chunks_exact(n).map(
-                    |p| match scale.position(p[0], *limits) {
-                        Some(t) => table[(t * last).round() as usize],
-                        None => MISSING,
-                    },
-                ));
-            }
+            } => match (scale.position(p[0], *limits), table.len()) {
+                (Some(t), n) if n > 0 => table[(t * (n - 1) as f64).round() as usize],
+                _ => MISSING,
+            },
             Self::Channels { limits: (lo, hi) } => {
+                if p.iter().any(|v| !v.is_finite()) {
+                    return MISSING;
+                }
                 let span = hi - lo;
-                let byte = |v: f64| {
-                    let t = if span > 0.0 { (v - lo) / span } else { 1.0 };
-                    (t.clamp(0.0, 1.0) * 255.0).round() as u8
+                let channel = |i: usize| {
+                    p.get(i).map_or(255, |&v| {
+                        let t = if span > 0.0 { (v - lo) / span } else { 1.0 };
+                        (t.clamp(0.0, 1.0) * 255.0).round() as u8
+                    })
                 };
-                out.extend(tile.values.chunks_exact(n).map(|p| {
-                    if p.iter().any(|v| !v.is_finite()) {
-                        return MISSING;
-                    }
-                    let channel = |i: usize| p.get(i).map_or(255, |&v| byte(v));
-                    match n {
-                        1 | 2 => Color32::from_gray(channel(0)),
-                        3 => Color32::from_rgb(channel(0), channel(1), channel(2)),
-                        _ => Color32::from_rgba_unmultiplied(
-                            channel(0),
-                            channel(1),
-                            channel(2),
-                            channel(3),
-                        ),
-                    }
-                }));
+                match p.len() {
+                    1 | 2 => Color32::from_gray(channel(0)),
+                    3 => Color32::from_rgb(channel(0), channel(1), channel(2)),
+                    _ => Color32::from_rgba_unmultiplied(
+                        channel(0),
+                        channel(1),
+                        channel(2),
+                        channel(3),
+                    ),
+                }
             }
             Self::Palette(colors) => {
-                out.extend(tile.values.chunks_exact(n).map(|p| {
-                    let v = p[0];
-                    (v.is_finite() && v >= 0.0)
-                        .then(|| colors.get(v as usize).copied())
-                        .flatten()
-                        .unwrap_or(MISSING)
-                }));
+                let v = p[0];
+                (v.is_finite() && v >= 0.0)
+                    .then(|| colors.get(v as usize).copied())
+                    .flatten()
+                    .unwrap_or(MISSING)
             }
         }
-        out.resize(pixels, MISSING);
-        ColorImage::new([tile.cols, tile.rows], out)
     }
 }
 

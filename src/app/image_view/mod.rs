@@ -684,10 +684,11 @@ impl ImageView {
             }
             pui.pointer_coordinate()
         });
-        self.last_view = Some((
-            response.transform.bounds().clone(),
-            response.response.rect.size(),
-        ));
+        let label = format!("image of {}", self.spec.path);
+        response
+            .response
+            .widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, &label));
+        self.last_view = Some((*response.transform.bounds(), response.response.rect.size()));
         self.readout = response.inner.and_then(|p| {
             let col = xa.index_of(p.x).floor();
             let row = ya.index_of(p.y).floor();
@@ -716,25 +717,24 @@ impl ImageView {
         }
         let value = match pixel {
             [v] if v.is_nan() => "NaN (missing)".to_owned(),
-            [v] => {
-                let text = num(*v);
-                let color = match (&self.spec.kind, &self.palette) {
-                    (ImageKind::Indexed { .. }, Some(Ok(p))) => p
-                        .get(*v as usize)
-                        .map(|c| format!(" → #{:02x}{:02x}{:02x}", c.r(), c.g(), c.b())),
-                    _ => None,
-                };
-                let units = self.spec.units.as_deref().map(|u| format!(" {u}"));
-                format!(
-                    "{text}{}{}",
-                    units.unwrap_or_default(),
-                    color.unwrap_or_default()
-                )
-            }
+            [v] => format!(
+                "{}{}",
+                num(*v),
+                self.spec
+                    .units
+                    .as_deref()
+                    .map(|u| format!(" {u}"))
+                    .unwrap_or_default()
+            ),
             many => format!(
                 "({})",
                 many.iter().map(|v| num(*v)).collect::<Vec<_>>().join(", ")
             ),
+        };
+        let color = self.coloring.as_ref().map(|c| c.color_of(pixel));
+        let value = match color {
+            Some(c) => format!("{value}, shown #{:02x}{:02x}{:02x}", c.r(), c.g(), c.b()),
+            None => value,
         };
         let mut text = format!("[{}] = {value}", index.join(", "));
         for (axis, dim, i) in [(ya, shown.rows, row), (xa, shown.cols, col)] {
@@ -1154,7 +1154,7 @@ fn sorted(a: f64, b: f64) -> (f64, f64) {
 
 /// The largest power of two at most `x` (1 for anything below 2).
 fn pow2_at_most(x: f64) -> u64 {
-    if !(x >= 2.0) {
+    if x.is_nan() || x < 2.0 {
         return 1;
     }
     let x = x.min(2f64.powi(62)) as u64;
