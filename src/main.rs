@@ -40,8 +40,20 @@ fn main() -> ExitCode {
     let Some(command) = cli.command else {
         return gui(cli.files);
     };
-    if let Command::Render { target, out, size } = &command {
-        return match hdfscope::app::render(OpenRequest::from_arg(target.clone()), out, size) {
+    if let Command::Render {
+        target,
+        out,
+        size,
+        slice,
+        view,
+    } = &command
+    {
+        let options = hdfscope::app::RenderOptions {
+            size,
+            slice: slice.as_deref(),
+            view: view.as_deref(),
+        };
+        return match hdfscope::app::render(OpenRequest::from_arg(target.clone()), out, &options) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("hdfscope: {e}");

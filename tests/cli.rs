@@ -193,3 +193,50 @@ fn render_draws_the_viewers_plot_into_a_png() {
     );
     assert!(!none.exists());
 }
+
+#[test]
+fn render_draws_images_and_cuts_stacks() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("rgb.png");
+    let out_arg = out.display().to_string();
+    let target = format!("{}::/images/rgb", common::demo());
+    let r = common::run(&["render", &target, "--out", &out_arg, "--size", "700x600"]);
+    if r.stderr.contains("cannot draw offscreen") {
+        eprintln!("skipped: no GPU or software renderer here (install mesa-vulkan-drivers)");
+        return;
+    }
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let img = image::open(&out).unwrap().to_rgba8();
+    assert_eq!(img.dimensions(), (700, 600));
+    // The truecolor corners (2i, 2j, 255 - 2 max(i, j)) drawn pixel for pixel.
+    for corner in [[0, 0, 255], [254, 0, 1], [0, 254, 1], [254, 254, 1]] {
+        let n = img.pixels().filter(|p| p.0[..3] == corner).count();
+        assert!(n > 4, "{n} pixels of {corner:?}");
+    }
+
+    // A frame of the stack, and a line through it.
+    let stack = format!("{}::/images/stack", common::demo());
+    for (slice, view) in [("5,:,:", "image"), ("5,40,:", "plot")] {
+        let r = common::run(&[
+            "render", &stack, "--slice", slice, "--view", view, "--out", &out_arg,
+        ]);
+        assert_eq!(r.code, Some(0), "{slice}: {}", r.stderr);
+    }
+    // A cut that does not fit says so and writes nothing.
+    let bad = dir.path().join("bad.png");
+    let r = common::run(&[
+        "render",
+        &stack,
+        "--slice",
+        "99,:,:",
+        "--out",
+        &bad.display().to_string(),
+    ]);
+    assert_eq!(r.code, Some(1));
+    assert!(
+        r.stderr.contains("--slice") || r.stderr.contains("/images/stack"),
+        "{}",
+        r.stderr
+    );
+    assert!(!bad.exists());
+}

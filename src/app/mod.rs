@@ -17,7 +17,7 @@ mod render;
 mod search;
 mod settings;
 mod tree_view;
-mod views;
+pub mod views;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 
 pub use commands::Command;
 pub use files::{FileState, OpenFile};
-pub use render::{RenderError, render};
+pub use render::{RenderError, RenderOptions, render};
 pub use settings::{Settings, Theme};
 
 use self::dialog::{DialogResult, OpenDialog};
@@ -39,8 +39,8 @@ use self::search::Search;
 use self::views::ViewKind;
 use crate::loader::{FileId, LineSource, Loader, LoaderConfig, ReqId, Request, Response};
 use crate::model::{
-    AttrValue, Calibration, Component, DType, Layout, Line, ObjectId, ObjectInfo, ObjectKind,
-    Plane, Shape, TimeUnits, Value,
+    AttrValue, AxisSlice, Calibration, Component, DType, Layout, Line, ObjectId, ObjectInfo,
+    ObjectKind, Plane, Shape, TimeUnits, Value,
 };
 
 /// The id under which the window and its saved state are known to the desktop.
@@ -152,6 +152,13 @@ pub struct HdfscopeApp {
     x_choices: HashMap<Selection, XChoice>,
     /// Only the plot, no panels or controls (headless rendering).
     plot_only: bool,
+    /// The cut through the data `hdfscope render --slice` asked for: indices hold axes,
+    /// ranges are the axes shown.
+    render_slice: Option<Vec<AxisSlice>>,
+    /// Why the render slice does not fit the data.
+    slice_error: Option<String>,
+    /// The view `hdfscope render --view` asked for.
+    forced_view: Option<ViewKind>,
 }
 
 impl HdfscopeApp {
@@ -179,6 +186,13 @@ impl HdfscopeApp {
         let mut app = Self::with(Settings::default(), open, config, Box::new(|| {}))?;
         app.plot_only = true;
         Ok(app)
+    }
+
+    /// Shows the selection in `view` (when it offers it), cut as `slice` says (for
+    /// `hdfscope render`).
+    pub fn cut(&mut self, slice: Option<Vec<AxisSlice>>, view: Option<ViewKind>) {
+        self.render_slice = slice;
+        self.forced_view = view;
     }
 
     fn with(
@@ -214,6 +228,9 @@ impl HdfscopeApp {
             x_choices: HashMap::new(),
             overlays: HashMap::new(),
             plot_only: false,
+            render_slice: None,
+            slice_error: None,
+            forced_view: None,
         };
         for r in open {
             app.open(r);
@@ -229,6 +246,9 @@ impl HdfscopeApp {
 
     /// Where the plot of the selection stands.
     pub fn plot_status(&self) -> PlotStatus {
+        if let Some(e) = &self.slice_error {
+            return PlotStatus::Failed(e.clone());
+        }
         match &self.view {
             Some((_, DataView::Line(v))) => v.status(),
             Some((_, DataView::Image(v))) => v.status(),
@@ -726,7 +746,19 @@ impl HdfscopeApp {
             file,
             path: spec.data.clone(),
         };
-        if self.view_kind(&key) == Some(ViewKind::Image) {
+        let kind = self.view_kind(&key);
+        if let Some(forced) = self.forced_view
+            && kind.is_some()
+            && kind != Some(forced)
+        {
+            self.slice_error = Some(format!(
+                "{}: cannot be shown as {}",
+                key.path,
+                forced.name().to_lowercase()
+            ));
+            return;
+        }
+        if kind == Some(ViewKind::Image) {
             if let Some(image) = self.image_spec(&key, &spec) {
                 let mut view = ImageView::new(
                     image,
@@ -738,6 +770,26 @@ impl HdfscopeApp {
                 self.view = Some((sel, DataView::Image(Box::new(view))));
             }
             return;
+        }
+        if let Some(slice) = self.render_slice.clone()
+            && let Some(InfoState::Ready(v)) = self.infos.get(&key)
+            && let Some(ds) = v.info.dataset.as_ref()
+        {
+            let component = ds.dtype.components().first().cloned().unwrap_or_default();
+            match sliced_line(&slice, ds.shape.dims(), component) {
+                Ok(line) => {
+                    let choice = LineChoice {
+                        line,
+                        across: None,
+                        all_values: false,
+                    };
+                    self.line_choices.insert(key.clone(), choice);
+                }
+                Err(e) => {
+                    self.slice_error = Some(format!("{}: {e}", key.path));
+                    return;
+                }
+            }
         }
         let choice = self.line_choices.get(&key).cloned();
         let data = match self.dataset_lines(file, &spec, choice.as_ref()) {
@@ -1136,7 +1188,8 @@ impl HdfscopeApp {
             return None;
         };
         let offered = views::offered(&v.info);
-        (self.view_choices.get(key).filter(|k| offered.contains(k)))
+        (self.forced_view.as_ref().filter(|k| offered.contains(k)))
+            .or(self.view_choices.get(key).filter(|k| offered.contains(k)))
             .or(offered.first())
             .copied()
     }
@@ -1194,6 +1247,16 @@ impl HdfscopeApp {
                 component: components.first()?.clone(),
                 ..default_plane
             });
+        let plane = match &self.render_slice {
+            Some(slice) => match sliced_plane(slice, &dims, &plane) {
+                Ok(p) => p,
+                Err(e) => {
+                    self.slice_error = Some(format!("{}: {e}", key.path));
+                    return None;
+                }
+            },
+            None => plane,
+        };
         let channel_range = match (&kind, &ds.dtype) {
             (
                 ImageKind::Channels,
@@ -1464,6 +1527,50 @@ fn line_source(file: FileId, info: &ObjectInfo, chosen: Option<&Line>) -> Option
         outside: false,
         calibration: Calibration::from_attrs(info),
     })
+}
+
+/// The indices a slice holds axes at, and the axes it leaves whole (in order).
+fn slice_axes(slice: &[AxisSlice], dims: &[u64]) -> Result<(Vec<u64>, Vec<usize>), String> {
+    let slab = crate::model::resolve(slice, dims).map_err(|e| e.to_string())?;
+    let kept = (0..dims.len()).filter(|&k| slab.keep[k]).collect();
+    Ok((slab.start, kept))
+}
+
+/// The line a slice with one range (`5, :`) names.
+fn sliced_line(slice: &[AxisSlice], dims: &[u64], component: Component) -> Result<Line, String> {
+    let (at, kept) = slice_axes(slice, dims)?;
+    match kept[..] {
+        [axis] => Ok(Line {
+            axis,
+            at,
+            component,
+        }),
+        _ => Err(format!(
+            "a plot needs a slice with one range (`:`) and indices elsewhere; it has {}",
+            kept.len()
+        )),
+    }
+}
+
+/// The image plane a slice with two ranges (rows, then columns; a third for colour
+/// channels when the image has them) names.
+fn sliced_plane(slice: &[AxisSlice], dims: &[u64], default: &Plane) -> Result<Plane, String> {
+    let (at, mut kept) = slice_axes(slice, dims)?;
+    let channels = default.channels.filter(|c| kept.contains(c));
+    kept.retain(|k| Some(*k) != channels);
+    match kept[..] {
+        [rows, cols] => Ok(Plane {
+            rows,
+            cols,
+            at,
+            channels,
+            component: default.component.clone(),
+        }),
+        _ => Err(format!(
+            "an image needs a slice with two ranges (`:`), rows then columns; it has {}",
+            kept.len()
+        )),
+    }
 }
 
 /// The palette an HDF5 IMAGE names in its `PALETTE` attribute (an object reference).

@@ -8,8 +8,10 @@ use std::time::{Duration, Instant};
 
 use thiserror::Error;
 
+use super::views::ViewKind;
 use super::{HdfscopeApp, OpenRequest, PlotStatus};
 use crate::loader::LoaderConfig;
+use crate::model::parse_slice;
 
 /// How long the data may take to arrive.
 const TIMEOUT: Duration = Duration::from_secs(300);
@@ -23,6 +25,10 @@ pub enum RenderError {
     Loader(#[from] std::io::Error),
     #[error("{0}")]
     Plot(String),
+    #[error("--slice: {0}")]
+    Slice(String),
+    #[error("--view {0:?}: use plot or image")]
+    View(String),
     #[error("{path}: nothing to plot (not a numeric dataset or a NeXus plot)")]
     NothingToPlot { path: String },
     #[error("the data did not arrive within {} s", TIMEOUT.as_secs())]
@@ -33,39 +39,69 @@ pub enum RenderError {
     Write { path: String, reason: String },
 }
 
-/// Renders the plot of `target` at `size` ("1600x900") into the PNG `out`.
-pub fn render(target: OpenRequest, out: &Path, size: &str) -> Result<(), RenderError> {
+/// What to draw and how large.
+pub struct RenderOptions<'a> {
+    /// "1600x900".
+    pub size: &'a str,
+    /// A numpy-like cut (`5, :, :`): indices hold axes, ranges are the axes shown.
+    pub slice: Option<&'a str>,
+    /// "plot" or "image", when not the view the data opens in.
+    pub view: Option<&'a str>,
+}
+
+/// Renders the view of `target` into the PNG `out`.
+pub fn render(
+    target: OpenRequest,
+    out: &Path,
+    options: &RenderOptions<'_>,
+) -> Result<(), RenderError> {
+    let size = options.size;
     let (w, h) = size
         .split_once(['x', 'X'])
         .and_then(|(w, h)| Some((w.trim().parse::<u32>().ok()?, h.trim().parse::<u32>().ok()?)))
         .filter(|&(w, h)| (16..=16_384).contains(&w) && (16..=16_384).contains(&h))
         .ok_or_else(|| RenderError::Size(size.to_owned()))?;
+    let slice = options
+        .slice
+        .map(parse_slice)
+        .transpose()
+        .map_err(|e| RenderError::Slice(e.to_string()))?;
+    let view = match options.view {
+        None => None,
+        Some(v) if v.eq_ignore_ascii_case("plot") => Some(ViewKind::Plot),
+        Some(v) if v.eq_ignore_ascii_case("image") => Some(ViewKind::Image),
+        Some(v) => return Err(RenderError::View(v.to_owned())),
+    };
     let path = target.select.clone().unwrap_or_else(|| "/".to_owned());
-    let app = HdfscopeApp::headless(vec![target], LoaderConfig::current_exe()?)?;
+    let mut app = HdfscopeApp::headless(vec![target], LoaderConfig::current_exe()?)?;
+    app.cut(slice, view);
     let mut harness = egui_kittest::Harness::builder()
         .with_size([w as f32, h as f32])
         .with_pixels_per_point(1.0)
         .wgpu()
         .build_ui_state(|ui, app: &mut HdfscopeApp| app.show(ui), app);
     let deadline = Instant::now() + TIMEOUT;
-    loop {
-        harness.step();
-        match harness.state().plot_status() {
-            PlotStatus::Ready if harness.state().is_idle() => break,
-            PlotStatus::Failed(e) => return Err(RenderError::Plot(e)),
-            PlotStatus::None if harness.state().is_idle() && harness.state().plot_settled() => {
-                return Err(RenderError::NothingToPlot { path });
+    // Twice: the first drawing fixes the plot's bounds, which decide what detail is read
+    // (the tiles of an image, the raw samples of a line).
+    for _ in 0..2 {
+        loop {
+            harness.step();
+            match harness.state().plot_status() {
+                PlotStatus::Ready if harness.state().is_idle() => break,
+                PlotStatus::Failed(e) => return Err(RenderError::Plot(e)),
+                PlotStatus::None if harness.state().is_idle() && harness.state().plot_settled() => {
+                    return Err(RenderError::NothingToPlot { path });
+                }
+                _ => {}
             }
-            _ => {}
+            if Instant::now() > deadline {
+                return Err(RenderError::Timeout);
+            }
+            std::thread::sleep(Duration::from_millis(5));
         }
-        if Instant::now() > deadline {
-            return Err(RenderError::Timeout);
+        for _ in 0..3 {
+            harness.step();
         }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    // A few more passes so the layout and plot bounds settle on the final data.
-    for _ in 0..3 {
-        harness.step();
     }
     let image = harness.render().map_err(RenderError::Draw)?;
     let write = |reason: String| RenderError::Write {

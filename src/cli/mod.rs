@@ -38,7 +38,7 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Draw the plot the viewer shows for an object into a PNG, without a window.
+    /// Draw the plot or image the viewer shows for an object into a PNG, without a window.
     Render {
         /// FILE::/path (a dataset, an NXdata group, an NXentry or the file)
         target: PathBuf,
@@ -48,6 +48,13 @@ pub enum Command {
         /// Width x height in pixels.
         #[arg(long, default_value = "1600x900")]
         size: String,
+        /// The cut through N-D data, numpy-like: indices hold axes, ranges (`:`) are the
+        /// axes shown (one for a plot; rows then columns for an image), e.g. `5,:,:`.
+        #[arg(long)]
+        slice: Option<String>,
+        /// `plot` or `image`, when not the view the data opens in.
+        #[arg(long)]
+        view: Option<String>,
     },
     /// List the tree: path, kind, shape, dtype, link targets (like `h5ls -r`).
     Ls {

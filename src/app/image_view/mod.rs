@@ -180,7 +180,7 @@ pub struct ImageView {
     /// The colouring textures were painted with.
     coloring: Option<Coloring>,
     error: Option<String>,
-    /// The plot's bounds and size in points on the last frame, to pick tiles.
+    /// The plot's bounds and size in physical pixels on the last frame, to pick tiles.
     last_view: Option<(egui_plot::PlotBounds, egui::Vec2)>,
     reset: bool,
     playing: Option<Instant>,
@@ -403,8 +403,7 @@ impl ImageView {
         let ys = sorted(ya.index_of(bounds.min()[1]), ya.index_of(bounds.max()[1]));
         let per_pixel = ((xs.1 - xs.0) / f64::from(size.x.max(1.0)))
             .max((ys.1 - ys.0) / f64::from(size.y.max(1.0)));
-        // The screen has about 2 physical pixels per point on HiDPI displays.
-        let step = pow2_at_most(per_pixel / 2.0).min(top);
+        let step = pow2_at_most(per_pixel).min(top);
         if step < top {
             tiles.extend(Tile::covering(step, ys, xs, h, w));
         }
@@ -562,6 +561,8 @@ impl ImageView {
         if self.controls {
             self.mapper(ui);
             self.style_controls(ui);
+        } else if self.spec.dims.len() > 2 {
+            ui.weak(format!("[{}]", cut_text(&self.plane)));
         }
         if let Some(e) = &self.error {
             ui.colored_label(ui.visuals().error_fg_color, e);
@@ -688,7 +689,8 @@ impl ImageView {
         response
             .response
             .widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, &label));
-        self.last_view = Some((*response.transform.bounds(), response.response.rect.size()));
+        let pixels = response.response.rect.size() * ui.ctx().pixels_per_point();
+        self.last_view = Some((*response.transform.bounds(), pixels));
         self.readout = response.inner.and_then(|p| {
             let col = xa.index_of(p.x).floor();
             let row = ya.index_of(p.y).floor();
@@ -1146,6 +1148,21 @@ fn colorbar_ticks(scale: Scale, (lo, hi): (f64, f64)) -> Vec<f64> {
     let first = (lo / step).ceil() as i64;
     let last = (hi / step).floor() as i64;
     (first..=last).map(|k| k as f64 * step).collect()
+}
+
+/// The plane as a numpy-like cut: `5, :, :`.
+fn cut_text(plane: &Plane) -> String {
+    let shown = |k: usize| k == plane.rows || k == plane.cols || Some(k) == plane.channels;
+    (plane.at.iter().enumerate())
+        .map(|(k, i)| {
+            if shown(k) {
+                ":".to_owned()
+            } else {
+                i.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn sorted(a: f64, b: f64) -> (f64, f64) {
