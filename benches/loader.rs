@@ -8,22 +8,24 @@
 //! `HDFSCOPE_BENCH_SAMPLES` shrinks the waveform for a quick run. Prints numbers; asserts
 //! nothing (targets are judged from the ratios).
 
+#[path = "common/peers.rs"]
+mod peers;
 #[path = "../tests/common/procs.rs"]
 mod procs;
+#[path = "common/stack.rs"]
+mod stack;
 #[path = "common/waveform.rs"]
 mod waveform;
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use hdfscope::loader::{LineSource, Loader, LoaderConfig, Outcome, Request, Response, WorkerKind};
 use hdfscope::model::{Component, Line};
 
+use self::peers::{find_h5py, h5py_seconds, warm};
+use self::stack::{FRAMES, SIDE, write_stack};
 use self::waveform::{CHUNK, data_dir, write_waveform};
-
-const FRAMES: usize = 200;
-const SIDE: usize = 1024;
 
 fn main() -> anyhow::Result<()> {
     let samples: usize = std::env::var("HDFSCOPE_BENCH_SAMPLES")
@@ -125,34 +127,6 @@ fn main() -> anyhow::Result<()> {
         );
     }
     Ok(())
-}
-
-/// Writes `/stack`: frames of a moving spot over a ramp, one gzip-1 chunk per frame.
-fn write_stack(path: &Path) -> anyhow::Result<()> {
-    let tmp = path.with_extension("partial");
-    let f = hdf5::File::create(&tmp)?;
-    let ds = f
-        .new_dataset::<u16>()
-        .shape((FRAMES, SIDE, SIDE))
-        .chunk((1, SIDE, SIDE))
-        .deflate(1)
-        .create("stack")?;
-    for k in 0..FRAMES {
-        let frame = ndarray::Array3::from_shape_fn((1, SIDE, SIDE), |(_, y, x)| {
-            let (cx, cy) = (200.0 + 3.0 * k as f64, 512.0);
-            let r2 = (x as f64 - cx).powi(2) + (y as f64 - cy).powi(2);
-            (1000.0 + 30.0 * (x as f64 / 64.0) + 40_000.0 * (-r2 / 800.0).exp()) as u16
-        });
-        ds.write_slice(&frame, (k..k + 1, .., ..))?;
-    }
-    drop((ds, f));
-    std::fs::rename(tmp, path)?;
-    Ok(())
-}
-
-fn warm(path: &Path) -> std::io::Result<()> {
-    let mut f = std::fs::File::open(path)?;
-    std::io::copy(&mut f, &mut std::io::sink()).map(drop)
 }
 
 struct OverviewRun {
@@ -299,44 +273,4 @@ fn children_peak_kib() -> u64 {
         .map(|pid| peak_kib(pid))
         .max()
         .unwrap_or(0)
-}
-
-/// A Python with h5py: `HDFSCOPE_BENCH_PYTHON`, `python3`, or the build venv's.
-fn find_h5py() -> Option<(PathBuf, String)> {
-    let mut candidates: Vec<PathBuf> = std::env::var_os("HDFSCOPE_BENCH_PYTHON")
-        .map(PathBuf::from)
-        .into_iter()
-        .collect();
-    candidates.push("python3".into());
-    if let Some(home) = std::env::var_os("HOME") {
-        candidates.push(PathBuf::from(home).join(".cache/hdfscope-venv/bin/python"));
-    }
-    candidates.into_iter().find_map(|py| {
-        let out = Command::new(&py)
-            .args([
-                "-c",
-                "import h5py; print(f'h5py {h5py.__version__}, HDF5 {h5py.version.hdf5_version}')",
-            ])
-            .output()
-            .ok()?;
-        out.status
-            .success()
-            .then(|| (py, String::from_utf8_lossy(&out.stdout).trim().to_owned()))
-    })
-}
-
-/// Seconds h5py takes to evaluate `expr` on the open file `f` (best of two).
-fn h5py_seconds(py: &Path, file: &Path, expr: &str) -> anyhow::Result<f64> {
-    let script = format!(
-        "import h5py, time, sys\nf = h5py.File(sys.argv[1], 'r')\nbest = 1e9\n\
-         for _ in range(2):\n    t = time.perf_counter()\n    a = {expr}\n    \
-         best = min(best, time.perf_counter() - t)\nprint(best)"
-    );
-    let out = Command::new(py).arg("-c").arg(script).arg(file).output()?;
-    anyhow::ensure!(
-        out.status.success(),
-        "h5py failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Ok(String::from_utf8_lossy(&out.stdout).trim().parse()?)
 }
