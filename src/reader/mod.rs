@@ -338,19 +338,25 @@ impl H5File {
                 files: others,
             });
         }
-        let numbers = match read.component {
-            Component::Value => read::read_f64(obj.id(), &space, &sel, None, 1, &path),
-            Component::Field(name) => {
+        let numbers = match (read.component, read::Native::of(&mapped.dtype)) {
+            (Component::Value, Some(native)) => {
+                read::read_native(obj.id(), &space, &sel, native, &path)
+            }
+            (Component::Value, None) => read::read_f64(obj.id(), &space, &sel, None, 1, &path),
+            (Component::Field(name), _) => {
                 let field = read::one_field_type(name).map_err(ReadError::at("reading", &path))?;
                 read::read_f64(obj.id(), &space, &sel, Some(field.id()), 1, &path)
             }
-            part => read::read_f64(obj.id(), &space, &sel, Some(mapped.mem_type.id()), 2, &path)
-                .map(|pairs| {
-                    pairs
-                        .chunks_exact(2)
-                        .map(|c| part.of_complex(c[0], c[1]))
-                        .collect()
-                }),
+            (part, _) => {
+                read::read_f64(obj.id(), &space, &sel, Some(mapped.mem_type.id()), 2, &path).map(
+                    |pairs| {
+                        pairs
+                            .chunks_exact(2)
+                            .map(|c| part.of_complex(c[0], c[1]))
+                            .collect()
+                    },
+                )
+            }
         };
         let numbers = numbers.map_err(|e| with_missing_filters(e, obj.id()))?;
         Ok((numbers, sel))
