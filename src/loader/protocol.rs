@@ -170,21 +170,43 @@ impl Stats {
     }
 }
 
-/// `f64` samples as raw little-endian bytes on the wire: MessagePack would spend a marker
-/// byte and a branch on each.
+/// Samples as raw little-endian bytes on the wire (MessagePack would spend a marker byte
+/// and a branch on each): as `f32` when every sample survives the trip exactly (integer
+/// images, float32 data), which halves what crosses the pipe, else as `f64`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Samples(#[serde(with = "serde_bytes")] Vec<u8>);
+pub enum Samples {
+    F32(#[serde(with = "serde_bytes")] Vec<u8>),
+    F64(#[serde(with = "serde_bytes")] Vec<u8>),
+}
 
 impl Samples {
     pub fn from_f64(v: &[f64]) -> Self {
-        Self(v.iter().flat_map(|x| x.to_le_bytes()).collect())
+        // NaN survives as NaN (its payload does not matter here).
+        let narrow = v.iter().all(|&x| f64::from(x as f32) == x || x.is_nan());
+        if narrow {
+            let mut out = Vec::with_capacity(4 * v.len());
+            for &x in v {
+                out.extend_from_slice(&(x as f32).to_le_bytes());
+            }
+            Self::F32(out)
+        } else {
+            let mut out = Vec::with_capacity(8 * v.len());
+            for &x in v {
+                out.extend_from_slice(&x.to_le_bytes());
+            }
+            Self::F64(out)
+        }
     }
 
     pub fn to_f64(&self) -> Vec<f64> {
-        self.0
-            .chunks_exact(8)
-            .map(|b| f64::from_le_bytes(b.try_into().unwrap_or_default()))
-            .collect()
+        match self {
+            Self::F32(b) => (b.chunks_exact(4))
+                .map(|b| f64::from(f32::from_le_bytes([b[0], b[1], b[2], b[3]])))
+                .collect(),
+            Self::F64(b) => (b.chunks_exact(8))
+                .map(|b| f64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]))
+                .collect(),
+        }
     }
 }
 
@@ -335,5 +357,11 @@ mod tests {
     fn samples_keep_every_bit() {
         let v = [0.1, f64::MIN_POSITIVE, f64::INFINITY, -1e300];
         assert_eq!(Samples::from_f64(&v).to_f64(), v);
+        // Numbers a float32 holds exactly cross as float32.
+        let narrow = [1.0, 65535.0, -0.5, f64::INFINITY];
+        let s = Samples::from_f64(&narrow);
+        assert!(matches!(s, Samples::F32(ref b) if b.len() == 16));
+        assert_eq!(s.to_f64(), narrow);
+        assert!(Samples::from_f64(&[f64::NAN]).to_f64()[0].is_nan());
     }
 }

@@ -199,7 +199,7 @@ pub(crate) fn read_f64(
     if len == 0 {
         return Ok(out);
     }
-    let mem_space = select(space, sel, &[n]).map_err(ReadError::at("selecting", path))?;
+    let mem_space = select(space, sel, &sel.count).map_err(ReadError::at("selecting", path))?;
     // SAFETY: `out` holds `n` elements of `per_element` doubles, the size of `mem_space` in
     // the memory type (native double, or a type of exactly `per_element` doubles).
     call(|| unsafe {
@@ -285,7 +285,7 @@ pub(crate) fn read_native(
             return Ok(Vec::new());
         }
         let mut buf = vec![T::default(); len];
-        let mem_space = select(space, sel, &[n]).map_err(ReadError::at("selecting", path))?;
+        let mem_space = select(space, sel, &sel.count).map_err(ReadError::at("selecting", path))?;
         // SAFETY: `buf` holds `n` elements of `T`, the native type `mem_type` names.
         call(|| unsafe {
             H5Dread(
