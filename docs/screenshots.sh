@@ -38,6 +38,7 @@ export XDG_DATA_HOME="$(mktemp -d)"
 sleep 1
 
 # shot NAME ARGS...: start the viewer with ARGS, wait for its window, save docs/NAME.png.
+# With HOVER="X Y", the pointer rests there first (for the value readout).
 shot() {
   local name="$1"
   shift
@@ -45,6 +46,11 @@ shot() {
   local pid=$!
   xdotool search --sync --name '^hdfscope$' >/dev/null
   sleep 4
+  if [ -n "${HOVER:-}" ]; then
+    # shellcheck disable=SC2086
+    xdotool mousemove ${HOVER}
+    sleep 1
+  fi
   import -window root "docs/${name}.png"
   kill "${pid}"
   wait "${pid}" 2>/dev/null || true
@@ -54,10 +60,17 @@ shot() {
 shot screenshot-demo
 # The demo's NeXus spectrum: data with error band, its fit (an auxiliary signal), legend.
 shot screenshot-demo-nexus "assets/demo.h5::/entry"
+# Images: a frame of the demo stack with the value under the pointer, an RGB image, and an
+# image with physical axes from its dimension scales.
+HOVER="600 400" shot screenshot-image-stack "assets/demo.h5::/images/stack"
+HOVER="600 400" shot screenshot-image-rgb "assets/demo.h5::/images/rgb"
+HOVER="600 400" shot screenshot-image-axes "assets/demo.h5::/images/image"
 nexus="../shared/corpus/fetched/nexus"
 if [ -d "${nexus}" ]; then
   shot screenshot-nexus "${nexus}/Therm_6_2.nxs::/entry/data/omega"
   shot screenshot-nexus-plot "${nexus}/writer_1_3.h5::/Scan/data/counts"
+  # A detector stack (Eiger, NXmx): 488 frames of 4362 x 4148, a virtual dataset.
+  HOVER="600 400" shot screenshot-detector "${nexus}/Therm_6_2.nxs::/entry/data/data"
 else
   echo "screenshots.sh: ${nexus} not found, skipping the corpus screenshots" >&2
 fi

@@ -745,7 +745,7 @@ impl ImageView {
             }
         }
         if tile.step > 1 {
-            text.push_str(&format!(" (every {}th element read so far)", tile.step));
+            text.push_str(&format!(" (sampled every {}th element)", tile.step));
         }
         Some(text)
     }
@@ -1086,15 +1086,19 @@ impl ImageView {
                 });
             if let Some((lo, hi)) = self.limits() {
                 let (mut l, mut h) = (lo, hi);
-                let speed = ((hi - lo).abs() / 200.0).max(1e-12);
+                let span = (hi - lo).abs();
+                let speed = if span > 0.0 {
+                    span / 200.0
+                } else {
+                    hi.abs().max(1.0) / 200.0
+                };
+                fn field(v: &mut f64, speed: f64) -> egui::DragValue<'_> {
+                    egui::DragValue::new(v).speed(speed).max_decimals(6)
+                }
                 let a = ui.label("from");
-                let lr = ui
-                    .add(egui::DragValue::new(&mut l).speed(speed))
-                    .labelled_by(a.id);
+                let lr = ui.add(field(&mut l, speed)).labelled_by(a.id);
                 let b = ui.label("to");
-                let hr = ui
-                    .add(egui::DragValue::new(&mut h).speed(speed))
-                    .labelled_by(b.id);
+                let hr = ui.add(field(&mut h, speed)).labelled_by(b.id);
                 if (lr.changed() || hr.changed()) && (l, h) != (lo, hi) {
                     self.style.manual = (l, h);
                     self.style.contrast = Contrast::Manual;
