@@ -3,6 +3,8 @@
 //! first display of a 20000 x 20000 float32 image against h5py reading the same overview
 //! (every 32nd element) and the whole image, side by side on the same machine.
 //!
+//! Also the frame after a colormap change on a 4096 x 4096 image.
+//!
 //! Drives `HdfscopeApp` headless through egui_kittest with real reader processes; a step is
 //! from the click on "next" until the new frame is coloured and on screen (UI passes
 //! included, GPU upload excluded). Data is generated once under the target directory;
@@ -79,6 +81,19 @@ fn main() -> anyhow::Result<()> {
         }
     }
 
+    let medium = dir.join("image-4096x4096.h5");
+    if !medium.exists() {
+        eprintln!("writing {} (once) ...", medium.display());
+        write_large_image(&medium, 4096)?;
+    }
+    let ms = restyle_frames(&medium)?;
+    println!(
+        "\nimage: 4096 x 4096 float32; a colormap change (invert), coloured and on screen: \
+         median {:.1} ms, max {:.1} ms",
+        pct(&ms, 0.5),
+        pct(&ms, 1.0)
+    );
+
     warm(&large)?;
     let mb = (side * side * 4) as f64 / 1e6;
     println!("\nimage: {side} x {side} float32 ({mb:.0} MB), 512 x 512 gzip-1 chunks");
@@ -143,6 +158,25 @@ fn frame_steps(stack: &Path, pace: Option<Duration>) -> anyhow::Result<Vec<f64>>
         h.step();
         until_shown(&mut h, Duration::from_secs(30))?;
         times.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    Ok(times)
+}
+
+/// Milliseconds of the frame after each click on "invert" (every tile on screen coloured
+/// again), with the image fitted to the window.
+fn restyle_frames(image: &Path) -> anyhow::Result<Vec<f64>> {
+    let mut h = viewer(format!("{}::/image", image.display()));
+    until_shown(&mut h, Duration::from_secs(120))?;
+    for _ in 0..5 {
+        h.step();
+    }
+    let mut times = Vec::new();
+    for _ in 0..10 {
+        h.get_by_label("invert").click();
+        let t = Instant::now();
+        h.step();
+        times.push(t.elapsed().as_secs_f64() * 1e3);
+        h.step();
     }
     Ok(times)
 }

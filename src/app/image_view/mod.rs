@@ -638,7 +638,7 @@ impl ImageView {
                 let (x0, x1) = (xa.plot_of(cols.0), xa.plot_of(cols.1));
                 let (y0, y1) = (ya.plot_of(rows.0), ya.plot_of(rows.1));
                 if let Some(b) = visible
-                    && tile.step < top_step(h, w)
+                    && tile.step < Tile::overview_step(h, w)
                     && !overlaps(b, (x0, x1), (y0, y1))
                 {
                     continue;
@@ -1180,10 +1180,6 @@ fn pow2_at_most(x: f64) -> u64 {
     }
     let x = x.min(2f64.powi(62)) as u64;
     1 << (63 - x.leading_zeros())
-}
-
-fn top_step(h: u64, w: u64) -> u64 {
-    Tile::overview_step(h, w)
 }
 
 fn overlaps(b: egui_plot::PlotBounds, xs: (f64, f64), ys: (f64, f64)) -> bool {
