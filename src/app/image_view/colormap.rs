@@ -141,9 +141,37 @@ impl Coloring {
     /// The tile in colour.
     pub fn paint(&self, tile: &TileImage) -> ColorImage {
         let pixels = tile.rows * tile.cols;
-        let mut out: Vec<Color32> = (tile.values.chunks_exact(tile.channels.max(1)))
-            .map(|p| self.color_of(p))
-            .collect();
+        let n = tile.channels.max(1);
+        let mut out: Vec<Color32> = match self {
+            // The common case in one tight loop (the same arithmetic as `color_of`): a
+            // colormap change must redraw a screenful within a frame.
+            Self::Map {
+                table,
+                scale: Scale::Linear,
+                limits: (lo, hi),
+            } if !table.is_empty() => {
+                let last = (table.len() - 1) as f64;
+                let span = hi - lo;
+                (tile.values.chunks_exact(n))
+                    .map(|p| {
+                        let v = p[0];
+                        if !v.is_finite() {
+                            return MISSING;
+                        }
+                        let t = (v - lo) / span;
+                        let t = if t.is_finite() {
+                            t.clamp(0.0, 1.0)
+                        } else {
+                            0.0
+                        };
+                        table[(t * last).round() as usize]
+                    })
+                    .collect()
+            }
+            _ => (tile.values.chunks_exact(n))
+                .map(|p| self.color_of(p))
+                .collect(),
+        };
         out.resize(pixels, MISSING);
         ColorImage::new([tile.cols, tile.rows], out)
     }
