@@ -561,7 +561,7 @@ impl ImageView {
         if self.controls {
             self.mapper(ui);
             self.style_controls(ui);
-        } else if self.spec.dims.len() > 2 {
+        } else if (0..self.spec.dims.len()).any(|k| !self.is_shown_axis(k)) {
             ui.weak(format!("[{}]", cut_text(&self.plane)));
         }
         if let Some(e) = &self.error {
@@ -762,50 +762,47 @@ impl ImageView {
         );
         let text = ui.visuals().text_color();
         let font = egui::FontId::proportional(11.0);
-        match &self.coloring {
-            Some(Coloring::Map { table, .. }) => {
-                let n = table.len();
-                for (i, c) in table.iter().enumerate() {
-                    let t0 = i as f32 / n as f32;
-                    let t1 = (i + 1) as f32 / n as f32;
-                    let r = egui::Rect::from_min_max(
-                        egui::pos2(bar.left(), bar.bottom() - t1 * bar.height()),
-                        egui::pos2(bar.right(), bar.bottom() - t0 * bar.height()),
-                    );
-                    painter.rect_filled(r, 0.0, *c);
-                }
-                for v in colorbar_ticks(self.style.scale, (lo, hi)) {
-                    let Some(t) = self.style.scale.position(v, (lo, hi)) else {
-                        continue;
-                    };
-                    let y = bar.bottom() - t as f32 * bar.height();
-                    painter.line_segment(
-                        [egui::pos2(bar.right(), y), egui::pos2(bar.right() + 4.0, y)],
-                        egui::Stroke::new(1.0, text),
-                    );
-                    painter.text(
-                        egui::pos2(bar.right() + 6.0, y),
-                        egui::Align2::LEFT_CENTER,
-                        short(v),
-                        font.clone(),
-                        text,
-                    );
-                }
+        // The bar: the colormap between the limits, or a palette from its first colour to
+        // its last; colour channels have none, only their limits.
+        let (colors, scale, range) = match &self.coloring {
+            Some(Coloring::Map { table, .. }) => (&table[..], self.style.scale, (lo, hi)),
+            Some(Coloring::Palette(p)) => {
+                let last = p.len().saturating_sub(1) as f64;
+                (&p[..], Scale::Linear, (0.0, last))
             }
-            _ => {
-                for (v, y, align) in [
-                    (hi, bar.top(), egui::Align2::LEFT_TOP),
-                    (lo, bar.bottom(), egui::Align2::LEFT_BOTTOM),
-                ] {
-                    painter.text(
-                        egui::pos2(bar.left(), y),
-                        align,
-                        short(v),
-                        font.clone(),
-                        text,
-                    );
-                }
-            }
+            _ => (&[][..], Scale::Linear, (lo, hi)),
+        };
+        let n = colors.len();
+        for (i, c) in colors.iter().enumerate() {
+            let t0 = i as f32 / n as f32;
+            let t1 = (i + 1) as f32 / n as f32;
+            let r = egui::Rect::from_min_max(
+                egui::pos2(bar.left(), bar.bottom() - t1 * bar.height()),
+                egui::pos2(bar.right(), bar.bottom() - t0 * bar.height()),
+            );
+            painter.rect_filled(r, 0.0, *c);
+        }
+        let ticks = if n > 0 {
+            colorbar_ticks(scale, range)
+        } else {
+            vec![range.0, range.1]
+        };
+        for v in ticks {
+            let Some(t) = scale.position(v, range) else {
+                continue;
+            };
+            let y = bar.bottom() - t as f32 * bar.height();
+            painter.line_segment(
+                [egui::pos2(bar.right(), y), egui::pos2(bar.right() + 4.0, y)],
+                egui::Stroke::new(1.0, text),
+            );
+            painter.text(
+                egui::pos2(bar.right() + 6.0, y),
+                egui::Align2::LEFT_CENTER,
+                short(v),
+                font.clone(),
+                text,
+            );
         }
         // The accessibility tree (and the tests) read the limits from here.
         let label = format!("colour limits {} to {}", num(lo), num(hi));
