@@ -244,6 +244,23 @@ mod tests {
             .patch(h, w)
             .is_none()
         );
+        // Past every GPU's texture limit: still one tile of at most TILE a side at first.
+        let big = Tile::overview_step(40_000, 40_000);
+        assert_eq!(big, 64);
+        let first = Tile {
+            step: big,
+            row: 0,
+            col: 0,
+        }
+        .patch(40_000, 40_000)
+        .unwrap();
+        assert_eq!((first.rows, first.cols), (625, 625));
+        let full = Tile::covering(1, (0.0, 40_000.0), (0.0, 40_000.0), 40_000, 40_000);
+        assert_eq!(full.len(), 40 * 40);
+        assert!(
+            full.iter()
+                .all(|t| t.patch(40_000, 40_000).unwrap().rows <= TILE)
+        );
         // A view past the plane's edge asks for nothing outside it.
         let edge = Tile::covering(2, (-500.0, 100.0), (2000.0, 9000.0), h, w);
         assert!(edge.is_empty());
