@@ -18,6 +18,7 @@ mod search;
 mod settings;
 mod tree_view;
 pub mod views;
+mod widgets;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -1284,15 +1285,20 @@ impl HdfscopeApp {
             plane,
             dims,
         };
-        // Everything the image needs besides the data: ask for all of it at once.
+        // Everything the image needs besides the data: ask for all of it at once. An object
+        // that has arrived gives its dims (empty when it is no dataset).
         let mut waiting = false;
-        let mut want = |app: &mut Self, path: &str| -> Option<ObjectInfo> {
+        let mut want = |app: &mut Self, path: &str| -> Option<Vec<u64>> {
             let k = Selection {
                 file: key.file,
                 path: path.to_owned(),
             };
             match app.infos.get(&k) {
-                Some(InfoState::Ready(v)) => Some(v.info.clone()),
+                Some(InfoState::Ready(v)) => Some(
+                    (v.info.dataset.as_ref())
+                        .map(|d| d.shape.dims().to_vec())
+                        .unwrap_or_default(),
+                ),
                 Some(InfoState::Failed(_)) => None,
                 Some(InfoState::Loading) | None => {
                     app.want_info(k.file, k.path);
@@ -1302,11 +1308,7 @@ impl HdfscopeApp {
             }
         };
         if let Some(path) = palette
-            && let Some(p) = want(self, &path)
-            && let Some(crate::model::DatasetInfo {
-                shape: Shape::Simple { dims: pd, .. },
-                ..
-            }) = &p.dataset
+            && let Some(pd) = want(self, &path)
             && pd.len() == 2
         {
             image.kind = ImageKind::Indexed {

@@ -24,6 +24,7 @@ pub use self::colormap::{Colormap, Scale};
 use self::store::TileStore;
 use super::glyphs::{PAUSE, PLAY};
 use super::numbers::{nice_at_least, num, short};
+use super::widgets::index_step;
 use crate::loader::tiles::{ImageStats, TILE, Tile, TileImage};
 use crate::loader::{LineSource, Loader, Outcome, PlaneSource, ReqId, Request, View};
 use crate::model::{Calibration, Component, Plane};
@@ -1005,18 +1006,12 @@ impl ImageView {
         let last = n.saturating_sub(1);
         let name = ui.label(format!("axis {k}:"));
         let at = &mut self.plane.at[k];
-        let step = |ui: &mut egui::Ui, text: &str, what: &str, enabled: bool| {
-            let r = ui.add_enabled(enabled, egui::Button::new(text));
-            let label = format!("{what} index of axis {k}");
-            r.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, enabled, &label));
-            r.clicked()
-        };
-        if step(ui, "-", "previous", *at > 0) {
+        if index_step(ui, k, "-", "previous", *at > 0) {
             *at -= 1;
         }
         ui.add(egui::Slider::new(at, 0..=last).clamping(egui::SliderClamping::Always))
             .labelled_by(name.id);
-        if step(ui, "+", "next", *at < last) {
+        if index_step(ui, k, "+", "next", *at < last) {
             *at += 1;
         }
         ui.label(format!("of {n}"));

@@ -67,12 +67,12 @@ impl TileStore {
     /// The finest tile of `plane` holding element (`row`, `col`), with that element's
     /// place in it.
     pub fn finest_at(&self, plane: &Plane, row: u64, col: u64) -> Option<(Tile, usize, usize)> {
-        (self.tiles.keys())
-            .filter(|(p, _)| p == plane)
-            .filter_map(|(_, t)| {
+        (self.tiles.iter())
+            .filter(|((p, _), _)| p == plane)
+            .filter_map(|((_, t), e)| {
                 let span = TILE * t.step;
                 let (r, c) = (row / span, col / span);
-                let image = &self.tiles.get(&(plane.clone(), *t))?.image;
+                let image = &e.image;
                 let (i, j) = (
                     ((row % span) / t.step) as usize,
                     ((col % span) / t.step) as usize,

@@ -14,6 +14,7 @@ mod stream;
 use std::time::Duration;
 
 use super::numbers::{num, whole};
+use super::widgets::index_step;
 use crate::loader::{Loader, Outcome, ReqId, SharedLod};
 use crate::model::{Component, Line};
 
@@ -386,18 +387,12 @@ impl LineView {
         let old = self.choice.line.at[k];
         let mut at = old;
         let name = ui.label(format!("axis {k}:"));
-        let step = |ui: &mut egui::Ui, text: &str, what: &str, enabled: bool| {
-            let r = ui.add_enabled(enabled, egui::Button::new(text));
-            let label = format!("{what} index of axis {k}");
-            r.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, enabled, &label));
-            r.clicked()
-        };
-        if step(ui, "-", "previous", at > 0) {
+        if index_step(ui, k, "-", "previous", at > 0) {
             at -= 1;
         }
         ui.add(egui::DragValue::new(&mut at).range(0..=last))
             .labelled_by(name.id);
-        if step(ui, "+", "next", at < last) {
+        if index_step(ui, k, "+", "next", at < last) {
             at += 1;
         }
         if self.choice.across == Some(k) {
