@@ -245,6 +245,26 @@ fn tables(file: &File) -> hdf5::Result<()> {
         })
         .collect();
     dataset(&g).with_data(&events).deflate(4).create("events")?;
+    // References as a column of links, and strings as scientists store them: notes, one
+    // long line, and run metadata as JSON.
+    let refs = ["/waveforms/signal", "/images/image", "/tables/events"]
+        .map(|p| file.reference::<hdf5::ObjectReference1>(p));
+    let refs: Vec<hdf5::ObjectReference1> = refs.into_iter().collect::<hdf5::Result<_>>()?;
+    dataset(&g).with_data(&refs).create("refs")?;
+    let notes = [
+        "calibrated against the 511 keV line".to_owned(),
+        r#"{"run": 42, "detector": {"name": "HPGe", "bias_V": -3000}, "tags": ["test", "demo"]}"#
+            .to_owned(),
+        format!(
+            "a long note: {}",
+            "the quick brown fox jumps over the lazy dog. ".repeat(8)
+        ),
+    ];
+    let notes: Vec<VarLenUnicode> = notes
+        .iter()
+        .map(|n| n.parse().unwrap_or_default())
+        .collect();
+    dataset(&g).with_data(&notes).create("notes")?;
     Ok(())
 }
 

@@ -688,6 +688,9 @@ fn compound_fields_and_complex_parts_are_plotted() {
         path,
         select: Some("/pairs".into()),
     }]);
+    // Compounds open as tables; their plot is a tab away.
+    h.get_by_label("Plot").click();
+    settle(&mut h);
     // The first numeric field, then another one picked.
     h.get_by_label("100 samples · min 0 · max 99 · mean 49.5");
     h.get_by_label("values").click();
@@ -1040,4 +1043,110 @@ fn colormap_and_contrast_changes_apply() {
         (i32::from(narrowed.r()) - level).abs() <= 1,
         "{narrowed:?} vs {level}"
     );
+}
+
+fn copied(h: &Harness<'_, HdfscopeApp>) -> Vec<String> {
+    (h.output().platform_output.commands.iter())
+        .filter_map(|c| match c {
+            egui::OutputCommand::CopyText(t) => Some(t.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_compound_table_shows_its_fields_as_columns_and_copies_cells() {
+    let mut h = harness(vec![OpenRequest {
+        path: demo(),
+        select: Some("/tables/events".to_owned()),
+    }]);
+    for field in ["time", "channel", "energy", "label"] {
+        h.get_by_label(field);
+    }
+    // Row 0: energy is float32 511 + 100 noise(7), shown in float32's own digits; the
+    // labels cycle gamma, beta, alpha, noise.
+    h.get_by_label("510.32123").click();
+    h.run();
+    // Shift-click the label of row 1 (the first "beta" from the top): the rectangle from
+    // (0, energy) to (1, label).
+    let beta = (h.query_all_by_label("beta").next())
+        .unwrap()
+        .rect()
+        .center();
+    h.event(egui::Event::ModifiersChanged(egui::Modifiers::SHIFT));
+    h.event(egui::Event::PointerButton {
+        pos: beta,
+        button: egui::PointerButton::Primary,
+        pressed: true,
+        modifiers: egui::Modifiers::SHIFT,
+    });
+    h.event(egui::Event::PointerButton {
+        pos: beta,
+        button: egui::PointerButton::Primary,
+        pressed: false,
+        modifiers: egui::Modifiers::SHIFT,
+    });
+    h.run();
+    h.event(egui::Event::ModifiersChanged(egui::Modifiers::NONE));
+    h.event(egui::Event::Copy);
+    h.step();
+    assert_eq!(
+        copied(&h),
+        ["energy\tlabel\n510.32123\tgamma\n544.8213\tbeta".to_owned()]
+    );
+}
+
+#[test]
+fn a_reference_cell_navigates_to_its_target() {
+    let mut h = harness(vec![OpenRequest {
+        path: demo(),
+        select: Some("/tables/refs".to_owned()),
+    }]);
+    h.get_by_label("value");
+    h.get_by_role_and_label(egui::accesskit::Role::Link, "/images/image")
+        .click();
+    settle(&mut h);
+    assert_eq!(selected(&h), "/images/image");
+}
+
+#[derive(hdf5::H5Type, Clone, Copy, PartialEq, Debug)]
+#[repr(C)]
+struct Row {
+    index: i64,
+    value: f32,
+}
+
+#[test]
+fn a_billion_row_table_jumps_to_its_last_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("billion.h5");
+    let f = hdf5::File::create(&path).unwrap();
+    let n: usize = 1_000_000_000;
+    // Chunked and never written except at the end: no storage for the rest.
+    let ds = f
+        .new_dataset::<Row>()
+        .chunk(100_000)
+        .shape(n)
+        .create("rows")
+        .unwrap();
+    let tail: Vec<Row> = (n - 1000..n)
+        .map(|i| Row {
+            index: 3 * i as i64,
+            value: 0.5,
+        })
+        .collect();
+    ds.write_slice(&tail, n - 1000..n).unwrap();
+    drop((ds, f));
+    let mut h = harness(vec![OpenRequest {
+        path,
+        select: Some("/rows".into()),
+    }]);
+    h.get_by_label("index");
+    h.get_by_label("row").click();
+    h.get_by_label("row").type_text("999999995");
+    h.get_by_label("Go").click();
+    settle(&mut h);
+    // Row 999999995 holds 3 x its index; only the blocks on screen were read.
+    h.get_by_label("2999999985");
+    h.get_by_label("999999995");
 }

@@ -16,6 +16,7 @@ mod plot_source;
 mod render;
 mod search;
 mod settings;
+mod table_view;
 mod tree_view;
 pub mod views;
 mod widgets;
@@ -37,10 +38,11 @@ use self::line_view::{
 };
 use self::plot_source::{Lookup, PlotSpec, Resolve, XSpec};
 use self::search::Search;
+use self::table_view::{TableSpec, TableView};
 use self::views::ViewKind;
 use crate::loader::{FileId, LineSource, Loader, LoaderConfig, ReqId, Request, Response};
 use crate::model::{
-    AttrValue, AxisSlice, Calibration, Component, DType, Layout, Line, ObjectId, ObjectInfo,
+    AttrValue, AxisSlice, Calibration, Component, DType, Grid, Layout, Line, ObjectId, ObjectInfo,
     ObjectKind, Plane, Shape, TimeUnits, Value,
 };
 
@@ -140,6 +142,8 @@ pub struct HdfscopeApp {
     view_choices: HashMap<Selection, ViewKind>,
     /// The plane the user last looked at through each dataset shown as an image.
     image_choices: HashMap<Selection, Plane>,
+    /// The rows and columns the user last looked at through each dataset shown as a table.
+    table_choices: HashMap<Selection, Grid>,
     /// How images look (colormap, contrast, ...), carried from one image to the next.
     image_style: image_view::Style,
     /// The last data request id handed out.
@@ -223,6 +227,7 @@ impl HdfscopeApp {
             view: None,
             view_choices: HashMap::new(),
             image_choices: HashMap::new(),
+            table_choices: HashMap::new(),
             image_style: image_view::Style::default(),
             next_req: 0,
             line_choices: HashMap::new(),
@@ -253,6 +258,7 @@ impl HdfscopeApp {
         match &self.view {
             Some((_, DataView::Line(v))) => v.status(),
             Some((_, DataView::Image(v))) => v.status(),
+            Some((_, DataView::Table(v))) => v.status(),
             None => PlotStatus::None,
         }
     }
@@ -322,6 +328,7 @@ impl HdfscopeApp {
         self.x_choices.retain(|k, _| k.file != file);
         self.view_choices.retain(|k, _| k.file != file);
         self.image_choices.retain(|k, _| k.file != file);
+        self.table_choices.retain(|k, _| k.file != file);
         self.files.retain(|f| f.id != file);
         self.loader.send(Request::Close { file });
         self.infos.retain(|k, _| k.file != file);
@@ -413,10 +420,17 @@ impl HdfscopeApp {
                 }
                 return;
             }
+            Response::Cells { req, block, values } => {
+                if let Some((_, DataView::Table(v))) = &mut self.view {
+                    v.on_cells(req, block, &values);
+                }
+                return;
+            }
             Response::Data { req, outcome } => {
                 match &mut self.view {
                     Some((_, DataView::Line(v))) if v.owns(req) => v.on_data(req, outcome),
                     Some((_, DataView::Image(v))) if v.owns(req) => v.on_data(req, outcome),
+                    Some((_, DataView::Table(v))) if v.owns(req) => v.on_data(req, outcome),
                     _ => {}
                 }
                 return;
@@ -454,7 +468,10 @@ impl HdfscopeApp {
                     f.changed = true;
                 }
             }
-            Response::Progress { .. } | Response::Tile { .. } | Response::Data { .. } => {}
+            Response::Progress { .. }
+            | Response::Tile { .. }
+            | Response::Cells { .. }
+            | Response::Data { .. } => {}
             Response::Indexed { entries, done, .. } => {
                 if let Some(f) = self.file_mut(file) {
                     let index = f.index.get_or_insert_with(Default::default);
@@ -522,8 +539,19 @@ impl HdfscopeApp {
             }
             Command::Find => self.search.focus(),
             Command::CopyPath => {
-                if let Some(s) = &self.selection {
-                    ctx.copy_text(s.path.clone());
+                // Selected table cells, when there are any, else the selected object's path.
+                let cells = match &self.view {
+                    Some((_, DataView::Table(v))) => v.copy_text(),
+                    _ => None,
+                };
+                match cells {
+                    Some(Ok(text)) => ctx.copy_text(text),
+                    Some(Err(e)) => self.notify(e, true),
+                    None => {
+                        if let Some(s) = &self.selection {
+                            ctx.copy_text(s.path.clone());
+                        }
+                    }
                 }
             }
             Command::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
@@ -757,6 +785,14 @@ impl HdfscopeApp {
                 key.path,
                 forced.name().to_lowercase()
             ));
+            return;
+        }
+        if kind == Some(ViewKind::Table) {
+            if let Some(spec) = self.table_spec(&key) {
+                let mut view = TableView::new(spec);
+                view.set_controls(!self.plot_only);
+                self.view = Some((sel, DataView::Table(Box::new(view))));
+            }
             return;
         }
         if kind == Some(ViewKind::Image) {
@@ -1105,8 +1141,36 @@ impl HdfscopeApp {
                 self.image_choices.insert(key, old.plane().clone());
                 self.image_style = old.style().clone();
             }
+            Some((sel, DataView::Table(mut old))) => {
+                old.cancel(&mut self.loader);
+                let key = Selection {
+                    file: sel.file,
+                    path: old.data_path().to_owned(),
+                };
+                self.table_choices.insert(key, old.grid().clone());
+            }
             None => {}
         }
+    }
+
+    /// What the table view of the dataset `key` shows; `None` until its metadata is here.
+    fn table_spec(&self, key: &Selection) -> Option<TableSpec> {
+        let Some(InfoState::Ready(v)) = self.infos.get(key) else {
+            return None;
+        };
+        let ds = v.info.dataset.as_ref()?;
+        let dims = ds.shape.dims().to_vec();
+        let grid = (self.table_choices.get(key).cloned())
+            .filter(|g| g.at.len() == dims.len())
+            .unwrap_or_else(|| Grid::default_for(dims.len()));
+        Some(TableSpec {
+            file: key.file,
+            path: key.path.clone(),
+            dims,
+            dtype: ds.dtype.clone(),
+            outside_files: ds.layout.outside_files().join(", "),
+            grid,
+        })
     }
 
     /// Asks for an object's metadata unless it is known or on its way.
@@ -1343,6 +1407,7 @@ impl HdfscopeApp {
         let (current, path) = match view {
             DataView::Line(v) => (ViewKind::Plot, v.data_path()?),
             DataView::Image(v) => (ViewKind::Image, v.data_path()),
+            DataView::Table(v) => (ViewKind::Table, v.data_path()),
         };
         let key = Selection {
             file: sel.file,
@@ -1382,6 +1447,7 @@ impl HdfscopeApp {
         ui.heading(format!("{file_name} :: {}", sel.path));
         let mut rechosen = None;
         let mut rechosen_view = None;
+        let mut follow = None;
         match self.infos.get(&sel) {
             Some(InfoState::Ready(view)) => {
                 let info = &view.info;
@@ -1423,8 +1489,12 @@ impl HdfscopeApp {
                         }
                         v.ui(ui, &mut self.loader, &mut self.next_req);
                     }
-                    _ if info.kind == ObjectKind::Dataset => {
-                        ui.weak("Images and tables of the data come next.");
+                    Some((s, DataView::Table(v))) if *s == sel => {
+                        if v.data_path() != sel.path {
+                            ui.weak(format!("Table of {}", v.data_path()));
+                        }
+                        v.ui(ui, &mut self.loader, &mut self.next_req);
+                        follow = v.take_follow();
                     }
                     _ => {}
                 }
@@ -1439,6 +1509,9 @@ impl HdfscopeApp {
         if let Some((key, pick)) = rechosen {
             self.pick(key, pick);
         }
+        if let Some(path) = follow {
+            self.select(sel.file, path);
+        }
         if let Some((key, kind)) = rechosen_view {
             self.view_choices.insert(key, kind);
             self.drop_data_view();
@@ -1450,6 +1523,7 @@ impl HdfscopeApp {
 enum DataView {
     Line(Box<LineView>),
     Image(Box<ImageView>),
+    Table(Box<TableView>),
 }
 
 /// What a dataset offers a plot, or why not.

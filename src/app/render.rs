@@ -70,6 +70,7 @@ pub fn render(
         None => None,
         Some(v) if v.eq_ignore_ascii_case("plot") => Some(ViewKind::Plot),
         Some(v) if v.eq_ignore_ascii_case("image") => Some(ViewKind::Image),
+        Some(v) if v.eq_ignore_ascii_case("table") => Some(ViewKind::Table),
         Some(v) => return Err(RenderError::View(v.to_owned())),
     };
     let path = target.select.clone().unwrap_or_else(|| "/".to_owned());

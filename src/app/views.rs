@@ -1,13 +1,17 @@
 //! Which views a dataset can be shown in and which it opens in: the one registry from
 //! kinds of data to views. Pure over the dataset's metadata; never draws.
+//!
+//! Every dataset can be a table; numbers can also be plotted, and planes of them drawn as
+//! images.
 
 use crate::model::{DType, ObjectInfo, Shape};
 
-/// A way to show numeric data.
+/// A way to show a dataset.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ViewKind {
     Plot,
     Image,
+    Table,
 }
 
 /// How well a view fits a dataset.
@@ -25,7 +29,7 @@ struct Entry {
 }
 
 /// The registry, in the order offered when fits tie.
-const VIEWS: [Entry; 2] = [
+const VIEWS: [Entry; 3] = [
     Entry {
         kind: ViewKind::Plot,
         name: "Plot",
@@ -35,6 +39,11 @@ const VIEWS: [Entry; 2] = [
         kind: ViewKind::Image,
         name: "Image",
         fit: image_fit,
+    },
+    Entry {
+        kind: ViewKind::Table,
+        name: "Table",
+        fit: table_fit,
     },
 ];
 
@@ -52,17 +61,16 @@ impl ViewKind {
     }
 }
 
-/// The views a numeric dataset offers, the one it opens in first; empty for anything else.
+/// The views a dataset offers, the one it opens in first; empty for anything else.
 pub fn offered(info: &ObjectInfo) -> Vec<ViewKind> {
     let Some(ds) = info.dataset.as_ref() else {
         return Vec::new();
     };
-    let Shape::Simple { dims, .. } = &ds.shape else {
-        return Vec::new();
+    let dims: &[u64] = match &ds.shape {
+        Shape::Simple { dims, .. } => dims,
+        Shape::Scalar => &[],
+        Shape::Null => return Vec::new(),
     };
-    if ds.dtype.components().is_empty() {
-        return Vec::new();
-    }
     let data = Data {
         info,
         dims,
@@ -76,8 +84,22 @@ pub fn offered(info: &ObjectInfo) -> Vec<ViewKind> {
     fits.into_iter().map(|(_, _, k)| k).collect()
 }
 
+/// Whether the elements are numbers a plot or an image can take.
+fn numeric(d: &Data<'_>) -> bool {
+    d.info
+        .dataset
+        .as_ref()
+        .is_some_and(|ds| !ds.dtype.components().is_empty())
+}
+
 fn plot_fit(d: &Data<'_>) -> Fit {
+    if !numeric(d) || d.dims.is_empty() {
+        return Fit::No;
+    }
+    let compound =
+        (d.info.dataset.as_ref()).is_some_and(|ds| matches!(ds.dtype, DType::Compound { .. }));
     match d.interpretation {
+        _ if compound => Fit::Yes,
         Some("spectrum" | "scalar") => Fit::Best,
         _ if d.dims.len() <= 1 => Fit::Best,
         _ => Fit::Yes,
@@ -88,7 +110,7 @@ fn plot_fit(d: &Data<'_>) -> Fit {
 /// the file says it is an image, or for the RGB layout (rows, columns, 3 or 4 bytes).
 fn image_fit(d: &Data<'_>) -> Fit {
     let rank = d.dims.len();
-    if rank < 2 || d.dims.iter().filter(|&&n| n > 1).count() < 2 {
+    if !numeric(d) || rank < 2 || d.dims.iter().filter(|&&n| n > 1).count() < 2 {
         return Fit::No;
     }
     let said = d.info.attr_text("CLASS") == Some("IMAGE")
@@ -96,6 +118,22 @@ fn image_fit(d: &Data<'_>) -> Fit {
     let long = |n: u64| n >= 16;
     let last_two = d.dims[rank - 2..].iter().all(|&n| long(n));
     if said || last_two || rgb_layout(d.info, d.dims) {
+        Fit::Best
+    } else {
+        Fit::Yes
+    }
+}
+
+/// Tables: anything; the best for scalars, for elements that are not plain numbers (strings,
+/// compounds, references...) and for tables in the file's own sense (PyTables `CLASS`).
+fn table_fit(d: &Data<'_>) -> Fit {
+    let plain = d.info.dataset.as_ref().is_some_and(|ds| {
+        matches!(
+            ds.dtype,
+            DType::Integer { .. } | DType::Float { .. } | DType::Complex { .. }
+        )
+    });
+    if d.dims.is_empty() || !plain || d.info.attr_text("CLASS") == Some("TABLE") {
         Fit::Best
     } else {
         Fit::Yes

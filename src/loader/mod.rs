@@ -38,7 +38,9 @@ pub use self::server::{WORKER_ARG, worker_main};
 use self::tiles::{Tile, TileImage};
 pub use self::worker::WorkerKind;
 use self::worker::{Event, Worker};
-use crate::model::{Calibration, ChildPage, Line, ObjectId, ObjectInfo, Plane};
+use crate::model::{
+    Block, Calibration, ChildPage, Grid, Line, ObjectId, ObjectInfo, Plane, Value, Values,
+};
 
 /// Links fetched per listing request.
 pub const PAGE: usize = 1_000;
@@ -122,6 +124,18 @@ pub struct PlaneSource {
     pub calibration: Option<Calibration>,
 }
 
+/// The table view of a dataset, as the UI knows it from the dataset's metadata.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct TableSource {
+    pub file: FileId,
+    pub path: String,
+    pub grid: Grid,
+    /// The dataset's shape, which the blocks are checked against.
+    pub dims: Vec<u64>,
+    /// As for [`LineSource::outside`].
+    pub outside: bool,
+}
+
 /// Test and diagnostic requests.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Probe {
@@ -196,6 +210,14 @@ pub enum Request {
         source: PlaneSource,
         tiles: Vec<Tile>,
         prefetch: bool,
+    },
+    /// Blocks of a table's cells, streamed like tiles: one [`Response::Cells`] per block,
+    /// then [`Outcome::Done`]. Replaces any earlier data request of the same `view`.
+    Cells {
+        req: ReqId,
+        view: View,
+        source: TableSource,
+        blocks: Vec<Block>,
     },
     /// Stop a data request; it is answered with [`Outcome::Cancelled`].
     Cancel {
@@ -283,6 +305,12 @@ pub enum Response {
         tile: Tile,
         image: Arc<TileImage>,
     },
+    /// One block of a [`Request::Cells`]: rows x dataset columns of decoded values.
+    Cells {
+        req: ReqId,
+        block: Block,
+        values: Arc<Values>,
+    },
     /// The one final answer to a data request.
     Data { req: ReqId, outcome: Outcome },
 }
@@ -296,7 +324,9 @@ impl Response {
             | Self::Info { file, .. }
             | Self::Stat { file, .. }
             | Self::Indexed { file, .. } => Some(*file),
-            Self::Progress { .. } | Self::Tile { .. } | Self::Data { .. } => None,
+            Self::Progress { .. } | Self::Tile { .. } | Self::Cells { .. } | Self::Data { .. } => {
+                None
+            }
         }
     }
 
@@ -305,7 +335,11 @@ impl Response {
     fn is_final(&self) -> bool {
         !matches!(
             self,
-            Self::Indexed { .. } | Self::Progress { .. } | Self::Tile { .. } | Self::Stat { .. }
+            Self::Indexed { .. }
+                | Self::Progress { .. }
+                | Self::Tile { .. }
+                | Self::Cells { .. }
+                | Self::Stat { .. }
         )
     }
 }
@@ -436,7 +470,8 @@ enum Origin {
         samples: u64,
     },
     SampleWindow(CacheKey),
-    Tile(CacheKey),
+    /// A tile or a block of cells.
+    Part(CacheKey),
     Probe(ReqId),
     Control,
 }
@@ -452,6 +487,7 @@ struct CacheKey {
 enum Source {
     Line(LineSource),
     Plane(PlaneSource),
+    Table(TableSource),
 }
 
 impl Source {
@@ -459,6 +495,23 @@ impl Source {
         match self {
             Self::Line(l) => l.file,
             Self::Plane(p) => p.file,
+            Self::Table(t) => t.file,
+        }
+    }
+
+    /// Whether `part` lies inside this source (a tile inside the plane, a block inside the
+    /// table).
+    fn has(&self, part: Part) -> bool {
+        match (self, part) {
+            (Self::Plane(p), Part::Tile(t)) => t.patch(p.height, p.width).is_some(),
+            (Self::Table(t), Part::Block(b)) => {
+                let (height, width) = t.grid.size(&t.dims);
+                b.rows > 0
+                    && b.cols > 0
+                    && b.row.checked_add(b.rows).is_some_and(|end| end <= height)
+                    && b.col.checked_add(b.cols).is_some_and(|end| end <= width)
+            }
+            _ => false,
         }
     }
 
@@ -472,6 +525,7 @@ enum Part {
     Lod,
     Window(u64),
     Tile(Tile),
+    Block(Block),
 }
 
 #[derive(Clone)]
@@ -479,6 +533,26 @@ enum Cached {
     Lod(SharedLod),
     Window(Arc<[f64]>),
     Tile(Arc<TileImage>),
+    Cells(Arc<Values>),
+}
+
+impl Cached {
+    /// The streamed answer that hands this tile or block to request `req`.
+    fn answer(&self, req: ReqId, part: Part) -> Option<Response> {
+        match (self, part) {
+            (Self::Tile(image), Part::Tile(tile)) => Some(Response::Tile {
+                req,
+                tile,
+                image: image.clone(),
+            }),
+            (Self::Cells(values), Part::Block(block)) => Some(Response::Cells {
+                req,
+                block,
+                values: values.clone(),
+            }),
+            _ => None,
+        }
+    }
 }
 
 /// A worker slot: 0 for metadata, the others for data.
@@ -526,13 +600,13 @@ struct SampleRead {
     needed: Vec<u64>,
 }
 
-/// A tiles request waiting for its tiles.
-struct TileRead {
+/// A tiles or cells request waiting for its parts.
+struct PartRead {
     req: ReqId,
     view: View,
-    source: PlaneSource,
-    /// Tiles not delivered yet, in the order asked.
-    waiting: Vec<Tile>,
+    source: Source,
+    /// Tiles or blocks not delivered yet, in the order asked.
+    waiting: Vec<Part>,
     prefetch: bool,
 }
 
@@ -554,7 +628,7 @@ struct Dispatcher {
     indexes: VecDeque<(FileId, Option<IndexJob>)>,
     overviews: Vec<Overview>,
     reads: Vec<SampleRead>,
-    tile_reads: Vec<TileRead>,
+    part_reads: Vec<PartRead>,
     /// Sample windows and tiles being read, so two requests never read the same one twice.
     reading: HashSet<CacheKey>,
     probes: VecDeque<(ReqId, Probe)>,
@@ -583,7 +657,7 @@ impl Dispatcher {
             indexes: VecDeque::new(),
             overviews: Vec::new(),
             reads: Vec::new(),
-            tile_reads: Vec::new(),
+            part_reads: Vec::new(),
             reading: HashSet::new(),
             probes: VecDeque::new(),
             cache,
@@ -697,12 +771,27 @@ impl Dispatcher {
                 prefetch,
             } => {
                 self.supersede(view);
-                self.tiles(TileRead {
+                self.parts(PartRead {
                     req,
                     view,
-                    source,
-                    waiting: tiles,
+                    source: Source::Plane(source),
+                    waiting: tiles.into_iter().map(Part::Tile).collect(),
                     prefetch,
+                });
+            }
+            Request::Cells {
+                req,
+                view,
+                source,
+                blocks,
+            } => {
+                self.supersede(view);
+                self.parts(PartRead {
+                    req,
+                    view,
+                    source: Source::Table(source),
+                    waiting: blocks.into_iter().map(Part::Block).collect(),
+                    prefetch: false,
                 });
             }
             Request::Cancel { req } => self.cancel(req),
@@ -729,8 +818,8 @@ impl Dispatcher {
             .filter(|(_, s)| s.file == file)
             .map(|(r, _)| r)
             .chain(
-                (self.tile_reads.iter())
-                    .filter(|t| t.source.file == file)
+                (self.part_reads.iter())
+                    .filter(|t| t.source.file() == file)
                     .map(|t| t.req),
             )
             .collect();
@@ -840,61 +929,57 @@ impl Dispatcher {
         self.complete_reads();
     }
 
-    fn tiles(&mut self, mut read: TileRead) {
-        if !self.files.contains_key(&read.source.file) {
+    /// Starts a tiles or cells request: parts in the cache are answered at once.
+    fn parts(&mut self, mut read: PartRead) {
+        if !self.files.contains_key(&read.source.file()) {
             return self.data(read.req, Outcome::Failed("the file is not open".to_owned()));
         }
-        let (h, w) = (read.source.height, read.source.width);
-        read.waiting.retain(|t| t.patch(h, w).is_some());
+        read.waiting.retain(|&p| read.source.has(p));
         read.waiting.dedup();
-        let source = Source::Plane(read.source.clone());
-        let mut cached = Vec::new();
-        read.waiting.retain(|&tile| {
+        let mut answers = Vec::new();
+        read.waiting.retain(|&part| {
             let key = CacheKey {
-                source: source.clone(),
-                part: Part::Tile(tile),
+                source: read.source.clone(),
+                part,
             };
-            match self.cache.get(&key) {
-                Some(Cached::Tile(image)) => {
-                    cached.push((tile, image));
+            match self.cache.get(&key).and_then(|c| c.answer(read.req, part)) {
+                Some(answer) => {
+                    answers.push(answer);
                     false
                 }
-                _ => true,
+                None => true,
             }
         });
-        for (tile, image) in cached {
-            self.reply(Response::Tile {
-                req: read.req,
-                tile,
-                image,
-            });
+        for answer in answers {
+            self.reply(answer);
         }
         if read.waiting.is_empty() {
             self.data(read.req, Outcome::Done);
         } else {
-            self.tile_reads.push(read);
+            self.part_reads.push(read);
         }
     }
 
-    /// Hands a tile that arrived to every request waiting for it.
-    fn tile_arrived(&mut self, key: &CacheKey, image: &Arc<TileImage>) {
-        let (Source::Plane(source), Part::Tile(tile)) = (&key.source, key.part) else {
-            return;
-        };
+    /// Keeps a tile or block that was read and hands it to the requests waiting for it.
+    fn part_loaded(&mut self, key: CacheKey, cached: Cached, bytes: u64) {
+        self.cache.insert(key.clone(), cached.clone(), bytes);
+        self.part_arrived(&key, &cached);
+    }
+
+    /// Hands a tile or block that arrived to every request waiting for it.
+    fn part_arrived(&mut self, key: &CacheKey, cached: &Cached) {
         let mut answers = Vec::new();
-        for t in &mut self.tile_reads {
-            if t.source == *source && t.waiting.contains(&tile) {
-                t.waiting.retain(|w| *w != tile);
+        for t in &mut self.part_reads {
+            if t.source == key.source && t.waiting.contains(&key.part) {
+                t.waiting.retain(|w| *w != key.part);
                 answers.push((t.req, t.waiting.is_empty()));
             }
         }
-        self.tile_reads.retain(|t| !t.waiting.is_empty());
+        self.part_reads.retain(|t| !t.waiting.is_empty());
         for (req, done) in answers {
-            self.reply(Response::Tile {
-                req,
-                tile,
-                image: image.clone(),
-            });
+            if let Some(answer) = cached.answer(req, key.part) {
+                self.reply(answer);
+            }
             if done {
                 self.data(req, Outcome::Done);
             }
@@ -930,7 +1015,7 @@ impl Dispatcher {
     fn supersede(&mut self, view: View) {
         let old: Vec<ReqId> = (self.overviews.iter().map(|o| (o.req, o.view)))
             .chain(self.reads.iter().map(|r| (r.req, r.view)))
-            .chain(self.tile_reads.iter().map(|t| (t.req, t.view)))
+            .chain(self.part_reads.iter().map(|t| (t.req, t.view)))
             .filter(|(_, v)| *v == view)
             .map(|(r, _)| r)
             .collect();
@@ -941,11 +1026,11 @@ impl Dispatcher {
 
     fn cancel(&mut self, req: ReqId) {
         let count =
-            |d: &Self| d.overviews.len() + d.reads.len() + d.tile_reads.len() + d.probes.len();
+            |d: &Self| d.overviews.len() + d.reads.len() + d.part_reads.len() + d.probes.len();
         let before = count(self);
         self.overviews.retain(|o| o.req != req);
         self.reads.retain(|r| r.req != req);
-        self.tile_reads.retain(|t| t.req != req);
+        self.part_reads.retain(|t| t.req != req);
         self.probes.retain(|(r, _)| *r != req);
         let mut found = before != count(self);
         // A window or probe in flight for it: its answer is not wanted, and if it does not
@@ -998,9 +1083,9 @@ impl Dispatcher {
         // A data worker with nothing to read takes metadata jobs too, so a metadata worker
         // stuck on a hostile file does not hold up every other file until the watchdog.
         self.next_sample_window()
-            .or_else(|| self.next_tile(false))
+            .or_else(|| self.next_part(false))
             .or_else(|| self.next_overview_window())
-            .or_else(|| self.next_tile(true))
+            .or_else(|| self.next_part(true))
             .or_else(|| self.next_meta_job())
     }
 
@@ -1080,36 +1165,48 @@ impl Dispatcher {
         None
     }
 
-    /// The next tile no one is reading yet, of the newest tiles request of that kind
+    /// The next tile or block no one is reading yet, of the newest request of that kind
     /// (newer requests are what the user looks at now).
-    fn next_tile(&mut self, prefetch: bool) -> Option<(Job, Origin)> {
+    fn next_part(&mut self, prefetch: bool) -> Option<(Job, Origin)> {
         for t in self
-            .tile_reads
+            .part_reads
             .iter()
             .rev()
             .filter(|t| t.prefetch == prefetch)
         {
-            for tile in &t.waiting {
+            for &part in &t.waiting {
                 let key = CacheKey {
-                    source: Source::Plane(t.source.clone()),
-                    part: Part::Tile(*tile),
+                    source: t.source.clone(),
+                    part,
                 };
                 if self.reading.contains(&key) {
                     continue;
                 }
-                let Some(patch) = tile.patch(t.source.height, t.source.width) else {
-                    continue;
-                };
-                let job = Job::Tile {
-                    file: self.file_ref(t.source.file)?,
-                    path: t.source.path.clone(),
-                    plane: t.source.plane.clone(),
-                    patch,
-                    outside: t.source.outside,
-                    calibration: t.source.calibration.clone(),
+                let job = match (&t.source, part) {
+                    (Source::Plane(p), Part::Tile(tile)) => {
+                        let Some(patch) = tile.patch(p.height, p.width) else {
+                            continue;
+                        };
+                        Job::Tile {
+                            file: self.file_ref(p.file)?,
+                            path: p.path.clone(),
+                            plane: p.plane.clone(),
+                            patch,
+                            outside: p.outside,
+                            calibration: p.calibration.clone(),
+                        }
+                    }
+                    (Source::Table(s), Part::Block(block)) => Job::Cells {
+                        file: self.file_ref(s.file)?,
+                        path: s.path.clone(),
+                        grid: s.grid.clone(),
+                        block,
+                        outside: s.outside,
+                    },
+                    _ => continue,
                 };
                 self.reading.insert(key.clone());
-                return Some((job, Origin::Tile(key)));
+                return Some((job, Origin::Part(key)));
             }
         }
         None
@@ -1366,16 +1463,25 @@ impl Dispatcher {
                     Err(e) => self.fail(&Origin::SampleWindow(key), e),
                 }
             }
-            (Origin::Tile(key), Reply::Tile(result)) => {
+            (Origin::Part(key), Reply::Tile(result)) => {
                 self.reading.remove(&key);
                 match result {
                     Ok(data) => {
                         let image = Arc::new(TileImage::from(data));
-                        self.cache
-                            .insert(key.clone(), Cached::Tile(image.clone()), image.bytes());
-                        self.tile_arrived(&key, &image);
+                        let bytes = image.bytes();
+                        self.part_loaded(key, Cached::Tile(image), bytes);
                     }
-                    Err(e) => self.fail(&Origin::Tile(key), e),
+                    Err(e) => self.fail(&Origin::Part(key), e),
+                }
+            }
+            (Origin::Part(key), Reply::Cells(result)) => {
+                self.reading.remove(&key);
+                match result {
+                    Ok(values) => {
+                        let bytes = values.iter().map(Value::bytes).sum();
+                        self.part_loaded(key, Cached::Cells(Arc::new(values)), bytes);
+                    }
+                    Err(e) => self.fail(&Origin::Part(key), e),
                 }
             }
             (Origin::Probe(req), Reply::Environment(vars)) if cancelled.is_none() => {
@@ -1485,15 +1591,12 @@ impl Dispatcher {
                     self.data(r.req, Outcome::Failed(msg.clone()));
                 }
             }
-            Origin::Tile(key) => {
+            Origin::Part(key) => {
                 self.reading.remove(&key);
-                let (Source::Plane(source), Part::Tile(tile)) = (&key.source, key.part) else {
-                    return;
-                };
-                let (failed, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut self.tile_reads)
+                let (failed, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut self.part_reads)
                     .into_iter()
-                    .partition(|t| t.source == *source && t.waiting.contains(&tile));
-                self.tile_reads = rest;
+                    .partition(|t| t.source == key.source && t.waiting.contains(&key.part));
+                self.part_reads = rest;
                 for t in failed {
                     self.data(t.req, Outcome::Failed(msg.clone()));
                 }
@@ -1964,5 +2067,98 @@ mod tests {
             panic!("{failed:?}")
         };
         assert!(e.contains("demo.h5") && e.contains("/images/stack"), "{e}");
+    }
+
+    #[test]
+    fn cells_stream_blocks_of_a_table_and_of_a_frame() {
+        let mut l = spawn();
+        open_demo(&mut l);
+        let events = TableSource {
+            file: 1,
+            path: "/tables/events".into(),
+            grid: Grid::default_for(1),
+            dims: vec![1000],
+            outside: false,
+        };
+        let blocks: Vec<Block> = (0..5)
+            .filter_map(|r| events.grid.block(&events.dims, r, 0))
+            .collect();
+        assert_eq!(blocks.len(), 4, "1000 rows are 4 blocks of at most 256");
+        l.send(Request::Cells {
+            req: 1,
+            view: "table".into(),
+            source: events.clone(),
+            blocks: blocks[2..].to_vec(),
+        });
+        let got = settle(&mut l);
+        let cells: Vec<(Block, Arc<Values>)> = (got.iter())
+            .filter_map(|r| match r {
+                Response::Cells {
+                    req: 1,
+                    block,
+                    values,
+                } => Some((*block, values.clone())),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(cells.len(), 2);
+        let (last, values) = cells.iter().find(|(b, _)| b.row == 768).unwrap();
+        assert_eq!((last.rows, values.shape()), (232, &[232, 1][..]));
+        // Row 999 of the compound: channel 999 % 8, label "noise" (999 % 4 == 3).
+        let Value::Compound(fields) = &values[[231, 0]] else {
+            panic!("{:?}", values[[231, 0]])
+        };
+        assert_eq!(fields[1], ("channel".to_owned(), Value::UInt(7)));
+        assert_eq!(fields[3], ("label".to_owned(), Value::Str("noise".into())));
+        assert!(matches!(outcome(&got, 1), Outcome::Done));
+
+        // A frame of the stack as a table, columns first in the file: transposed cells.
+        let frame = TableSource {
+            file: 1,
+            path: "/images/stack".into(),
+            grid: Grid {
+                rows: 2,
+                cols: Some(1),
+                at: vec![3, 0, 0],
+            },
+            dims: vec![16, 96, 96],
+            outside: false,
+        };
+        l.send(Request::Cells {
+            req: 2,
+            view: "table".into(),
+            source: frame.clone(),
+            blocks: vec![frame.grid.block(&frame.dims, 0, 0).unwrap()],
+        });
+        let got = settle(&mut l);
+        let values = got
+            .iter()
+            .find_map(|r| match r {
+                Response::Cells { req: 2, values, .. } => Some(values.clone()),
+                _ => None,
+            })
+            .unwrap();
+        assert_eq!(values.shape(), [96, 32]);
+        assert_eq!(values[[30, 10]].as_f64(), Some(ring(3, 10, 30)));
+
+        // Blocks past the end are dropped; a bad path fails naming the file and object.
+        let bad = TableSource {
+            path: "/tables/nothing".into(),
+            ..events
+        };
+        l.send(Request::Cells {
+            req: 3,
+            view: "table".into(),
+            source: bad,
+            blocks: blocks[..1].to_vec(),
+        });
+        let failed = settle(&mut l);
+        let Outcome::Failed(e) = outcome(&failed, 3) else {
+            panic!("{failed:?}")
+        };
+        assert!(
+            e.contains("demo.h5") && e.contains("/tables/nothing"),
+            "{e}"
+        );
     }
 }

@@ -13,7 +13,9 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use super::tiles::TileData;
-use crate::model::{Calibration, ChildPage, Line, ObjectId, ObjectInfo, Patch, Plane};
+use crate::model::{
+    Block, Calibration, ChildPage, Grid, Line, ObjectId, ObjectInfo, Patch, Plane, Values,
+};
 
 /// Identifies one opening of a file; a reload gets a new id, so stale answers are ignored.
 pub type FileId = u64;
@@ -78,6 +80,14 @@ pub enum Job {
         outside: bool,
         calibration: Option<Calibration>,
     },
+    /// A block of a table's cells, decoded.
+    Cells {
+        file: FileRef,
+        path: String,
+        grid: Grid,
+        block: Block,
+        outside: bool,
+    },
     /// The `HDF5_*` environment variables the worker sees (to prove they were removed).
     Environment,
     /// Test hook: misbehave the way libhdf5 can on a hostile file.
@@ -93,7 +103,8 @@ impl Job {
             Self::Info { file, path }
             | Self::Summarise { file, path, .. }
             | Self::Samples { file, path, .. }
-            | Self::Tile { file, path, .. } => Some((file, path)),
+            | Self::Tile { file, path, .. }
+            | Self::Cells { file, path, .. } => Some((file, path)),
             Self::Close(_) | Self::Environment | Self::Fault(_) => None,
         }
     }
@@ -220,6 +231,8 @@ pub enum Reply {
     Summary(Result<WindowSummary, String>),
     Samples(Result<Samples, String>),
     Tile(Result<TileData, String>),
+    /// Rows x dataset columns of decoded values.
+    Cells(Result<Values, String>),
     Environment(Vec<(String, String)>),
     /// Answer to a `Fault::Sleep`.
     Slept,

@@ -104,6 +104,20 @@ impl Server {
                     .map(|v| calibrated(v, calibration.as_ref()))
                     .map(|v| tile_data(&v, &patch, &plane)),
             ),
+            Job::Cells {
+                file,
+                path,
+                grid,
+                block,
+                outside,
+            } => Reply::Cells(
+                self.enter_folder(&file, outside)
+                    .and_then(|()| self.file(&file))
+                    .and_then(|h| {
+                        h.read_cells(&path, &grid, &block, DEFAULT_READ_CAP_BYTES, outside)
+                            .map_err(|e| named(&file, &e))
+                    }),
+            ),
             Job::Environment => Reply::Environment(
                 std::env::vars()
                     .filter(|(k, _)| k.starts_with("HDF5_"))

@@ -9,6 +9,7 @@ pub mod dtype;
 pub mod node;
 pub mod plane;
 pub mod selection;
+pub mod table;
 pub mod time_units;
 pub mod value;
 
@@ -21,5 +22,6 @@ pub use node::{
 };
 pub use plane::{Patch, Plane};
 pub use selection::{AxisSlice, Component, Hyperslab, Line, SliceError, parse_slice, resolve};
+pub use table::{Block, Cell, Column, Grid, Step};
 pub use time_units::{CalendarStep, TimeUnits};
 pub use value::{RefTarget, Region, Value, Values, bytes_to_hex, values_text};

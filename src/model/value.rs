@@ -95,6 +95,23 @@ impl Value {
         }
     }
 
+    /// About how many bytes the value takes in memory, for caches bounded in bytes.
+    pub fn bytes(&self) -> u64 {
+        let own = size_of::<Self>() as u64;
+        own + match self {
+            Self::Str(s) | Self::Invalid(s) => s.len() as u64,
+            Self::Bytes(b) => b.len() as u64,
+            Self::Enum { name, .. } => name.as_ref().map_or(0, |n| n.len() as u64),
+            Self::Compound(fields) => fields.iter().map(|(n, v)| n.len() as u64 + v.bytes()).sum(),
+            Self::List(items) => items.iter().map(Self::bytes).sum(),
+            Self::Ref(Some(t)) => {
+                let len = |s: &Option<String>| s.as_ref().map_or(0, |s| s.len() as u64);
+                len(&t.path) + len(&t.file) + len(&t.attribute) + 64
+            }
+            _ => 0,
+        }
+    }
+
     /// The value as a string, for string values.
     pub fn as_str(&self) -> Option<&str> {
         match self {
@@ -183,6 +200,42 @@ impl std::fmt::Display for Value {
     }
 }
 
+impl Value {
+    /// The value as [`Display`](std::fmt::Display) shows it, but with floats of at most
+    /// four bytes in their own shortest form (`0.1`, not `0.10000000149011612`): the reader
+    /// widens every float to `f64`, and the stored type says how many digits are real.
+    pub fn text_as(&self, dtype: &super::DType) -> String {
+        use super::DType;
+        match (self, dtype) {
+            (Self::Float(v), DType::Float { size, .. }) if *size <= 4 => short32(*v),
+            (Self::Complex { re, im }, DType::Complex { part, .. }) if part.size() == Some(4) => {
+                let sign = if im.is_sign_negative() { '-' } else { '+' };
+                format!("{}{sign}{}j", short32(*re), short32(im.abs()))
+            }
+            (Self::List(items), DType::Array { base, .. } | DType::VarLen { base }) => {
+                let items: Vec<String> = items.iter().map(|v| v.text_as(base)).collect();
+                format!("[{}]", items.join(", "))
+            }
+            (Self::Compound(fields), DType::Compound { fields: types, .. }) => {
+                let parts: Vec<String> = (fields.iter().zip(types))
+                    .map(|((name, v), t)| format!("{name}: {}", v.text_as(&t.dtype)))
+                    .collect();
+                format!("{{{}}}", parts.join(", "))
+            }
+            _ => self.to_string(),
+        }
+    }
+}
+
+/// The shortest text that reads back as the same `f32`.
+fn short32(v: f64) -> String {
+    if v.is_finite() {
+        format!("{:?}", v as f32)
+    } else {
+        fmt_float(v)
+    }
+}
+
 /// Hex form of raw bytes (`0x…`), shared by every place that shows opaque data.
 pub fn bytes_to_hex(bytes: &[u8]) -> String {
     hex(bytes)
@@ -222,6 +275,30 @@ mod tests {
         assert_eq!(Value::Float(-0.0).to_string(), "-0.0");
         assert_eq!(Value::Float(f64::NEG_INFINITY).to_string(), "-inf");
         assert_eq!(Value::Complex { re: 1.0, im: -2.5 }.to_string(), "1.0-2.5j");
+    }
+
+    #[test]
+    fn single_floats_show_their_own_digits() {
+        use crate::model::{ByteOrder, DType, FloatBits};
+        let f32_type = DType::Float {
+            size: 4,
+            order: ByteOrder::Le,
+            bits: FloatBits {
+                precision: 32,
+                exponent_bits: 8,
+                mantissa_bits: 23,
+            },
+        };
+        let widened = Value::Float(f64::from(510.32123f32));
+        assert_eq!(widened.to_string(), "510.32122802734375");
+        assert_eq!(widened.text_as(&f32_type), "510.32123");
+        assert_eq!(Value::Float(1.0).text_as(&f32_type), "1.0");
+        assert_eq!(Value::Float(f64::NAN).text_as(&f32_type), "NaN");
+        let list = DType::VarLen {
+            base: Box::new(f32_type),
+        };
+        let v = Value::List(vec![Value::Float(f64::from(0.1f32))]);
+        assert_eq!(v.text_as(&list), "[0.1]");
     }
 
     #[test]

@@ -28,8 +28,8 @@ pub use read::DEFAULT_READ_CAP_BYTES;
 use self::ffi::Hid;
 pub use crate::model::normalize_path;
 use crate::model::{
-    AxisSlice, Child, ChildPage, Component, Entry, Hyperslab, Line, LinkStatus, LinkType, ObjectId,
-    ObjectInfo, ObjectKind, Patch, Plane, Values, join_path,
+    AxisSlice, Block, Child, ChildPage, Component, Entry, Grid, Hyperslab, Line, LinkStatus,
+    LinkType, ObjectId, ObjectInfo, ObjectKind, Patch, Plane, Values, join_path,
 };
 
 /// The version of the libhdf5 linked into this build, e.g. `(2, 2, 0)`.
@@ -296,6 +296,71 @@ impl H5File {
         Ok(array.permuted_axes(order).iter().copied().collect())
     }
 
+    /// Reads `block` of `grid` through the dataset at `path` as decoded values, shaped rows
+    /// x dataset columns (1 column for a grid without a column axis); the same limits as
+    /// [`H5File::read_line`].
+    pub fn read_cells(
+        &self,
+        path: &str,
+        grid: &Grid,
+        block: &Block,
+        cap_bytes: u64,
+        outside: bool,
+    ) -> Result<Values, ReadError> {
+        let path = normalize_path(path);
+        let obj = self.open_dataset(&path)?;
+        let (mapped, space, shape) = dataset_type_and_space(obj.id(), &path)?;
+        let dims = shape.dims().to_vec();
+        let (sel, cols_first) =
+            grid.hyperslab(&dims, block)
+                .map_err(|source| ReadError::Slice {
+                    path: path.clone(),
+                    source,
+                })?;
+        read::check_cap(
+            &path,
+            sel.element_count(),
+            mapped.mem_size,
+            cap_bytes,
+            &dims,
+        )?;
+        self.refuse_outside(obj.id(), &path, outside)?;
+        let values = read::read_hyperslab(obj.id(), &space, &mapped, &sel, &path, &self.name)
+            .map_err(|e| with_missing_filters(e, obj.id()))?;
+        let values = if cols_first {
+            values.reversed_axes()
+        } else {
+            values
+        };
+        let (rows, cols) = (block.rows as usize, block.cols as usize);
+        let values = values.as_standard_layout().into_owned();
+        values
+            .into_shape_with_order(ndarray::IxDyn(&[rows, cols]))
+            .map_err(|e| ReadError::Unsupported {
+                path,
+                what: format!("cannot arrange the table: {e}"),
+            })
+    }
+
+    /// Refuses to read a dataset whose values are kept in other files unless `outside`.
+    fn refuse_outside(
+        &self,
+        dset: hdf5_sys::h5i::hid_t,
+        path: &str,
+        outside: bool,
+    ) -> Result<(), ReadError> {
+        let others = meta::layout(dset, path, &self.path)?
+            .outside_files()
+            .join(", ");
+        if !outside && !others.is_empty() {
+            return Err(ReadError::OutsideFiles {
+                path: path.to_owned(),
+                files: others,
+            });
+        }
+        Ok(())
+    }
+
     /// The numbers of one component of the dataset at `path` in the hyperslab `select`
     /// makes from its dims, converted by libhdf5 to `f64`, and the hyperslab.
     fn read_numbers(
@@ -329,15 +394,7 @@ impl H5File {
             read.cap_bytes,
             &dims,
         )?;
-        let others = meta::layout(obj.id(), &path, &self.path)?
-            .outside_files()
-            .join(", ");
-        if !read.outside && !others.is_empty() {
-            return Err(ReadError::OutsideFiles {
-                path,
-                files: others,
-            });
-        }
+        self.refuse_outside(obj.id(), &path, read.outside)?;
         let numbers = match (read.component, read::Native::of(&mapped.dtype)) {
             (Component::Value, Some(native)) => {
                 read::read_native(obj.id(), &space, &sel, native, &path)
