@@ -1150,3 +1150,48 @@ fn a_billion_row_table_jumps_to_its_last_rows() {
     h.get_by_label("2999999985");
     h.get_by_label("999999995");
 }
+
+fn corpus_file(name: &str) -> Option<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/generated");
+    if dir.is_dir() {
+        Some(dir.join(name))
+    } else {
+        eprintln!("SKIPPED: ../shared/corpus is absent");
+        None
+    }
+}
+
+#[test]
+fn writers_conventions_show_as_badges_values_and_hidden_bookkeeping() {
+    let (Some(dd), Some(nc)) = (
+        corpus_file("deepdish_basic.h5"),
+        corpus_file("netcdf4_cf.nc"),
+    ) else {
+        return;
+    };
+    let mut h = harness(vec![
+        OpenRequest {
+            path: dd,
+            select: Some("/list".into()),
+        },
+        OpenRequest {
+            path: nc,
+            select: None,
+        },
+    ]);
+    // Badges in the tree, from each object's metadata.
+    h.get_by_label("SimpleNamespace");
+    h.get_by_label("CArray");
+    // A deepdish list: its label and the scalars it keeps as attributes, in order.
+    h.get_by_label("deepdish list (4 items) with 1 member");
+    h.get_by_label("\"two\" [string[3] (utf-8, nullterm)]");
+    // netCDF's bookkeeping is hidden until asked for.
+    h.get_by_label("temp").click();
+    settle(&mut h);
+    h.get_by_label("variable (time, lat, lon)");
+    assert!(h.query_by_label("_Netcdf4Coordinates").is_none());
+    h.get_by_label("units");
+    h.get_by_label("show the writer's bookkeeping (2)").click();
+    h.run();
+    h.get_by_label("_Netcdf4Coordinates");
+}

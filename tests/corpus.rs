@@ -415,3 +415,135 @@ fn corpus_metadata_crosses_the_reader_process_boundary() {
     }
     assert!(checked > 100, "{checked} files checked");
 }
+
+/// `ls --json` of a corpus file, as (path -> entry).
+fn listing(file: &str, extra: &[&str]) -> Option<std::collections::HashMap<String, Json>> {
+    let corpus = common::corpus()?;
+    let path = corpus.join("generated").join(file);
+    let mut args = vec!["ls", "--json"];
+    args.extend_from_slice(extra);
+    let path = path.to_string_lossy().into_owned();
+    args.push(&path);
+    let rows = common::json(&args);
+    Some(
+        (rows.as_array().unwrap().iter())
+            .map(|r| (r["path"].as_str().unwrap().to_owned(), r.clone()))
+            .collect(),
+    )
+}
+
+/// The label `ls` gives `path`: "convention: kind detail".
+fn label(rows: &std::collections::HashMap<String, Json>, path: &str) -> String {
+    let l = &rows.get(path).unwrap_or_else(|| panic!("{path} listed"))["label"];
+    assert!(!l.is_null(), "{path} has no label");
+    let detail = l["detail"]
+        .as_str()
+        .map_or(String::new(), |d| format!(" {d}"));
+    format!(
+        "{}: {}{detail}",
+        l["convention"].as_str().unwrap(),
+        l["kind"].as_str().unwrap()
+    )
+}
+
+/// A value of `path` as `get` prints it.
+fn value_of(file: &str, path: &str, slice: &str) -> Json {
+    let corpus = common::corpus().unwrap();
+    let target = format!("{}::{path}", corpus.join("generated").join(file).display());
+    common::json(&["get", &target, "--slice", slice, "--json"])["values"].clone()
+}
+
+#[test]
+fn the_writers_conventions_are_recognised_with_their_values() {
+    let Some(dd) = listing("deepdish_basic.h5", &[]) else {
+        return;
+    };
+    assert_eq!(label(&dd, "/list"), "deepdish: list (4 items)");
+    assert_eq!(label(&dd, "/tuple"), "deepdish: tuple (3 items)");
+    assert_eq!(label(&dd, "/none"), "deepdish: None");
+    assert_eq!(label(&dd, "/ns"), "deepdish: SimpleNamespace (3 fields)");
+    assert_eq!(label(&dd, "/nested/a"), "deepdish: dict (1 key)");
+    // Scalars kept as attributes are listed as values, in list order.
+    let items = &dd["/list"]["label"]["values"];
+    assert_eq!(items[0], json!({"name": "i0", "value": "1 [int64]"}));
+    assert_eq!(items[1]["value"], "\"two\" [string[3] (utf-8, nullterm)]");
+    assert_eq!(
+        value_of("deepdish_basic.h5", "/big", "99,99"),
+        json!(9999.0)
+    );
+    // --raw: the plain HDF5.
+    let raw = listing("deepdish_basic.h5", &["--raw"]).unwrap();
+    assert!(raw["/list"]["label"].is_null());
+
+    let pd = listing("pandas_fixed.h5", &[]).unwrap();
+    assert_eq!(label(&pd, "/df"), "pandas: DataFrame (200, 5)");
+    assert_eq!(label(&pd, "/series"), "pandas: Series (11)");
+    assert_eq!(value_of("pandas_fixed.h5", "/df/axis1", "10"), json!(1010));
+
+    let pt = listing("pytables_objects.h5", &[]).unwrap();
+    assert_eq!(
+        label(&pt, "/particles"),
+        "pytables: Table \"Particle table\""
+    );
+    assert_eq!(label(&pt, "/earray"), "pytables: EArray \"extendable\"");
+    assert_eq!(
+        label(&pt, "/vlarray_object"),
+        "pytables: pickled objects \"pickled objects\""
+    );
+    assert_eq!(
+        value_of("pytables_objects.h5", "/earray", "9,3"),
+        json!(39.0)
+    );
+
+    let nx = listing("nexus_nexusformat.nxs", &[]).unwrap();
+    assert_eq!(label(&nx, "/entry"), "nexus: NXentry");
+    assert_eq!(label(&nx, "/entry/data"), "nexus: NXdata (signal counts)");
+    assert_eq!(
+        value_of("nexus_nexusformat.nxs", "/entry/data/x", "100"),
+        json!(10.0)
+    );
+
+    let nc = listing("netcdf4_cf.nc", &[]).unwrap();
+    assert_eq!(label(&nc, "/temp"), "netcdf: variable (time, lat, lon)");
+    assert_eq!(label(&nc, "/lat"), "netcdf: coordinate (18)");
+    assert_eq!(label(&nc, "/nv"), "netcdf: dimension (2)");
+    assert_eq!(label(&nc, "/forecast/skill"), "netcdf: variable (step)");
+    assert_eq!(value_of("netcdf4_cf.nc", "/lon", "35"), json!(350.0));
+
+    let mat = listing("hdf5storage_matlab_v73.mat", &[]).unwrap();
+    // MATLAB's A is 3 x 4; HDF5 stores it transposed (4 x 3).
+    assert_eq!(label(&mat, "/A"), "matlab: double 3 x 4");
+    assert_eq!(label(&mat, "/name"), "matlab: char 1 x 12");
+    assert_eq!(label(&mat, "/s"), "matlab: struct");
+    assert_eq!(label(&mat, "/empty"), "matlab: double empty");
+    assert_eq!(
+        value_of("hdf5storage_matlab_v73.mat", "/A", "3,2"),
+        json!(11.0)
+    );
+
+    let ad = listing("anndata_dense.h5ad", &[]).unwrap();
+    assert_eq!(label(&ad, "/obs"), "anndata: dataframe (2 columns)");
+    assert_eq!(label(&ad, "/obs/cell_type"), "anndata: categorical");
+    assert_eq!(label(&ad, "/X"), "anndata: array");
+    assert_eq!(value_of("anndata_dense.h5ad", "/X", "3,4"), json!(2.0));
+
+    let keras = listing("keras_legacy_model.h5", &[]).unwrap();
+    assert_eq!(label(&keras, "/model_weights"), "keras: weights (2 layers)");
+    assert_eq!(
+        label(&keras, "/model_weights/dense_a"),
+        "keras: layer (2 weights)"
+    );
+    let kernel = value_of(
+        "keras_legacy_model.h5",
+        "/model_weights/dense_a/tiny_mlp/dense_a/kernel",
+        "0,0",
+    );
+    assert!(
+        (kernel.as_f64().unwrap() + 0.4276741).abs() < 1e-6,
+        "{kernel}"
+    );
+    assert_eq!(
+        label(&keras, "/optimizer_weights"),
+        "keras: optimizer (10 weights)"
+    );
+}

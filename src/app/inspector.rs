@@ -8,6 +8,8 @@ use egui::{Grid, RichText, Role, WidgetInfo};
 
 use super::glyphs::ARROW;
 use super::{HdfscopeApp, InfoState};
+use crate::model::convention;
+use crate::model::table::pretty_json;
 use crate::model::{
     AttrValue, Attribute, ByteOrder, DType, DatasetInfo, Layout, LinkType, ObjectInfo, Shape,
     StrPad, Value, values_text,
@@ -29,12 +31,20 @@ pub struct AttrRow {
     /// Targets of the references in the value, in this file.
     pub references: Vec<String>,
     pub error: bool,
+    /// A writer's bookkeeping (netCDF's `_Netcdf4Dimid`...), hidden unless asked for.
+    pub internal: bool,
 }
 
 impl AttrRow {
     fn new(a: &Attribute) -> Self {
         let (full, error) = match &a.value {
-            AttrValue::Loaded(v) => (values_text(v), false),
+            // Metadata stored as a JSON string (Keras' model_config...) reads best indented.
+            AttrValue::Loaded(v) => match v.iter().next().and_then(Value::as_str) {
+                Some(s) if v.len() == 1 => {
+                    (pretty_json(s).unwrap_or_else(|| values_text(v)), false)
+                }
+                _ => (values_text(v), false),
+            },
             AttrValue::Skipped(why) => (format!("({why})"), false),
             AttrValue::Failed(why) => (format!("cannot read: {why}"), true),
         };
@@ -56,6 +66,7 @@ impl AttrRow {
             full,
             references,
             error,
+            internal: convention::is_internal_attr(&a.name),
         }
     }
 }
@@ -315,7 +326,13 @@ fn dims_section(ui: &mut egui::Ui, info: &ObjectInfo, actions: &mut Vec<Action>)
 /// Attributes as blocks (name and type on one line, the value at full width below, then
 /// reference links one per line) rather than a grid: a grid's value column can end up a few
 /// characters wide, wrapping values and links into slivers.
-fn attributes_section(ui: &mut egui::Ui, attrs: &[AttrRow], actions: &mut Vec<Action>) {
+fn attributes_section(
+    ui: &mut egui::Ui,
+    attrs: &[AttrRow],
+    show_internal: &mut bool,
+    actions: &mut Vec<Action>,
+) {
+    let internal = attrs.iter().filter(|a| a.internal).count();
     egui::CollapsingHeader::new(format!("Attributes ({})", attrs.len()))
         .default_open(true)
         .show(ui, |ui| {
@@ -323,7 +340,14 @@ fn attributes_section(ui: &mut egui::Ui, attrs: &[AttrRow], actions: &mut Vec<Ac
                 ui.weak("none");
                 return;
             }
-            for (i, a) in attrs.iter().enumerate() {
+            if internal > 0 {
+                ui.checkbox(
+                    show_internal,
+                    format!("show the writer's bookkeeping ({internal})"),
+                );
+            }
+            let shown = attrs.iter().filter(|a| *show_internal || !a.internal);
+            for (i, a) in shown.enumerate() {
                 if i > 0 {
                     ui.separator();
                 }
@@ -372,13 +396,25 @@ impl HdfscopeApp {
             .show(ui, |ui| match self.infos.get(&sel) {
                 Some(InfoState::Ready(view)) => {
                     object_section(ui, &view.info, &mut actions);
+                    if let Some(Some(label)) = self.labels.get(&sel) {
+                        key_values(
+                            ui,
+                            "convention",
+                            &[(label.convention.name().to_owned(), label.text())],
+                        );
+                    }
                     if let Some(ds) = &view.info.dataset {
                         ui.separator();
                         key_values(ui, "dataset", &dataset_rows(ds));
                     }
                     dims_section(ui, &view.info, &mut actions);
                     ui.separator();
-                    attributes_section(ui, &view.attrs, &mut actions);
+                    attributes_section(
+                        ui,
+                        &view.attrs,
+                        &mut self.show_internal_attrs,
+                        &mut actions,
+                    );
                 }
                 Some(InfoState::Loading) | None => {
                     ui.spinner();

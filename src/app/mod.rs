@@ -41,9 +41,10 @@ use self::search::Search;
 use self::table_view::{TableSpec, TableView};
 use self::views::ViewKind;
 use crate::loader::{FileId, LineSource, Loader, LoaderConfig, ReqId, Request, Response};
+use crate::model::convention::{self, Label};
 use crate::model::{
     AttrValue, AxisSlice, Calibration, Component, DType, Grid, Layout, Line, ObjectId, ObjectInfo,
-    ObjectKind, Plane, Shape, TimeUnits, Value,
+    ObjectKind, Plane, Shape, TimeUnits, Value, parent_path,
 };
 
 /// The id under which the window and its saved state are known to the desktop.
@@ -144,6 +145,11 @@ pub struct HdfscopeApp {
     image_choices: HashMap<Selection, Plane>,
     /// The rows and columns the user last looked at through each dataset shown as a table.
     table_choices: HashMap<Selection, Grid>,
+    /// What each object whose metadata arrived is in its writer's convention (`None`: no
+    /// convention recognised), for the tree's badges and the inspector.
+    labels: HashMap<Selection, Option<Label>>,
+    /// The inspector lists writers' bookkeeping attributes too.
+    show_internal_attrs: bool,
     /// How images look (colormap, contrast, ...), carried from one image to the next.
     image_style: image_view::Style,
     /// The last data request id handed out.
@@ -228,6 +234,8 @@ impl HdfscopeApp {
             view_choices: HashMap::new(),
             image_choices: HashMap::new(),
             table_choices: HashMap::new(),
+            labels: HashMap::new(),
+            show_internal_attrs: false,
             image_style: image_view::Style::default(),
             next_req: 0,
             line_choices: HashMap::new(),
@@ -329,6 +337,7 @@ impl HdfscopeApp {
         self.view_choices.retain(|k, _| k.file != file);
         self.image_choices.retain(|k, _| k.file != file);
         self.table_choices.retain(|k, _| k.file != file);
+        self.labels.retain(|k, _| k.file != file);
         self.files.retain(|f| f.id != file);
         self.loader.send(Request::Close { file });
         self.infos.retain(|k, _| k.file != file);
@@ -458,7 +467,16 @@ impl HdfscopeApp {
                     Ok(info) => InfoState::Ready(Box::new(InfoView::new(*info))),
                     Err(e) => InfoState::Failed(e),
                 };
-                self.infos.insert(Selection { file, path }, state);
+                let key = Selection { file, path };
+                self.infos.insert(key.clone(), state);
+                // A label may say something about the parent (a DataFrame's size is its
+                // children's), so the parent's is worked out again too.
+                let parent = Selection {
+                    file,
+                    path: parent_path(&key.path).to_owned(),
+                };
+                self.relabel(parent);
+                self.relabel(key);
             }
             Response::Stat { stamp, .. } => {
                 if let Some(f) = self.file_mut(file)
@@ -1153,6 +1171,23 @@ impl HdfscopeApp {
         }
     }
 
+    /// Works out the convention label of `key` from the metadata known now.
+    fn relabel(&mut self, key: Selection) {
+        let Some(InfoState::Ready(v)) = self.infos.get(&key) else {
+            return;
+        };
+        let infos = &self.infos;
+        let lookup = |path: &str| match infos.get(&Selection {
+            file: key.file,
+            path: path.to_owned(),
+        }) {
+            Some(InfoState::Ready(v)) => Some(&v.info),
+            _ => None,
+        };
+        let label = convention::recognise(&v.info, &lookup);
+        self.labels.insert(key, label);
+    }
+
     /// What the table view of the dataset `key` shows; `None` until its metadata is here.
     fn table_spec(&self, key: &Selection) -> Option<TableSpec> {
         let Some(InfoState::Ready(v)) = self.infos.get(key) else {
@@ -1457,10 +1492,36 @@ impl HdfscopeApp {
                     }
                     (ObjectKind::Group, _) => {
                         let n = info.child_count.unwrap_or(0);
-                        ui.label(match n {
-                            1 => "Group with 1 member".to_owned(),
-                            n => format!("Group with {n} members"),
-                        });
+                        let label = self.labels.get(&sel).cloned().flatten();
+                        match &label {
+                            Some(l) => ui.label(format!(
+                                "{} {} with {n} member{}",
+                                l.convention.name(),
+                                l.text(),
+                                if n == 1 { "" } else { "s" }
+                            )),
+                            None => ui.label(match n {
+                                1 => "Group with 1 member".to_owned(),
+                                n => format!("Group with {n} members"),
+                            }),
+                        };
+                        // The values a writer keeps in the container's attributes (deepdish's
+                        // scalars), in order, as the object's own content.
+                        let values = label
+                            .map(|l| convention::attribute_values(info, &l))
+                            .unwrap_or_default();
+                        if !values.is_empty() {
+                            egui::Grid::new("container values")
+                                .num_columns(2)
+                                .striped(true)
+                                .show(ui, |ui| {
+                                    for (name, value) in values {
+                                        ui.strong(name);
+                                        ui.label(value);
+                                        ui.end_row();
+                                    }
+                                });
+                        }
                     }
                     (kind, _) => {
                         ui.label(format!("{kind:?}"));

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use egui::{Align, Layout, Rect, RichText, Sense, UiBuilder, vec2};
 
-use super::widgets::index_step;
+use super::widgets::index_slider;
 use crate::loader::{FileId, Loader, Outcome, ReqId, Request, TableSource, View};
 use crate::model::table::{BLOCK_COLS, BLOCK_ROWS, columns, pick, pretty_json};
 use crate::model::{Block, Cell, Column, DType, Grid, Values};
@@ -450,21 +450,7 @@ impl TableView {
             .filter(|&k| k != self.grid.rows && Some(k) != self.grid.cols)
             .collect();
         for k in held {
-            ui.horizontal(|ui| {
-                let n = self.spec.dims[k];
-                let last = n.saturating_sub(1);
-                let name = ui.label(format!("axis {k}:"));
-                let at = &mut self.grid.at[k];
-                if index_step(ui, k, "-", "previous", *at > 0) {
-                    *at -= 1;
-                }
-                ui.add(egui::Slider::new(at, 0..=last).clamping(egui::SliderClamping::Always))
-                    .labelled_by(name.id);
-                if index_step(ui, k, "+", "next", *at < last) {
-                    *at += 1;
-                }
-                ui.label(format!("of {n}"));
-            });
+            ui.horizontal(|ui| index_slider(ui, k, &mut self.grid.at[k], self.spec.dims[k]));
         }
         if self.grid != before {
             self.blocks.clear();

@@ -4,6 +4,8 @@
 //!
 //! Draws and collects user actions; must never request data except through the app.
 
+use std::collections::HashMap;
+
 use egui::{RichText, Role, WidgetInfo};
 
 use super::files::{self, FileState, OpenFile, Row, RowKind};
@@ -12,6 +14,7 @@ use super::glyphs::{
 };
 use super::{HdfscopeApp, Selection};
 use crate::loader::{FileId, Request};
+use crate::model::convention::Label;
 use crate::model::{Child, LinkType, ObjectKind, join_path, parent_path};
 
 /// What the user did in the tree this frame, applied after drawing.
@@ -26,12 +29,16 @@ enum Action {
     /// Use this 1-D dataset as the x values of the plot on screen.
     UseAsX(FileId, String),
     AddToPlot(FileId, String),
+    /// A row on screen whose metadata (for its convention badge) is not known yet.
+    WantInfo(FileId, String),
 }
 
 /// What every row needs to know besides its own data.
 #[derive(Clone, Copy)]
 struct RowContext<'a> {
     selection: Option<&'a Selection>,
+    /// Convention labels of the objects whose metadata arrived.
+    labels: &'a HashMap<Selection, Option<Label>>,
     /// The file whose data is plotted, if any.
     plotted: Option<FileId>,
 }
@@ -126,6 +133,7 @@ impl HdfscopeApp {
         let files = &self.files;
         let cx = RowContext {
             selection: self.selection.as_ref(),
+            labels: &self.labels,
             plotted: self.plotted_file(),
         };
         area.show_rows(ui, row_height, rows.len(), |ui, range| {
@@ -178,6 +186,7 @@ impl HdfscopeApp {
             Action::Reload(file) => self.reload(file),
             Action::UseAsX(file, path) => self.use_as_x(file, path),
             Action::AddToPlot(file, path) => self.add_to_plot(file, path),
+            Action::WantInfo(file, path) => self.want_info(file, path),
         }
     }
 
@@ -416,6 +425,24 @@ fn link_row(
             ui.close();
         }
     });
+    let key = Selection {
+        file: f.id,
+        path: path.clone(),
+    };
+    match cx.labels.get(&key) {
+        Some(Some(label)) => {
+            ui.label(
+                RichText::new(&label.kind)
+                    .small()
+                    .color(ui.visuals().hyperlink_color),
+            )
+            .on_hover_text(format!("{}: {}", label.convention.name(), label.text()));
+        }
+        Some(None) => {}
+        // Resolving links are asked about; broken ones have nothing to say.
+        None if child.entry.is_some() => actions.push(Action::WantInfo(f.id, path.clone())),
+        None => {}
+    }
     // The failure goes first so a narrow panel still shows that the link is broken.
     if let Some(e) = &child.error {
         ui.colored_label(ui.visuals().error_fg_color, format!("{WARNING} {e}"))

@@ -8,3 +8,18 @@ pub fn index_step(ui: &mut egui::Ui, k: usize, text: &str, what: &str, enabled: 
     r.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, enabled, &label));
     r.clicked()
 }
+
+/// The index `at` of axis `k` (of `n`): a slider between "-" and "+" step buttons.
+pub fn index_slider(ui: &mut egui::Ui, k: usize, at: &mut u64, n: u64) {
+    let last = n.saturating_sub(1);
+    let name = ui.label(format!("axis {k}:"));
+    if index_step(ui, k, "-", "previous", *at > 0) {
+        *at -= 1;
+    }
+    ui.add(egui::Slider::new(at, 0..=last).clamping(egui::SliderClamping::Always))
+        .labelled_by(name.id);
+    if index_step(ui, k, "+", "next", *at < last) {
+        *at += 1;
+    }
+    ui.label(format!("of {n}"));
+}

@@ -6,6 +6,7 @@
 pub mod json;
 pub mod tree;
 
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -66,7 +67,10 @@ pub enum Command {
         /// Levels to descend (1 = the group's own links).
         #[arg(long, default_value_t = 64)]
         depth: usize,
-        /// Tab-separated columns, no indentation (path, kind, shape, dtype, link).
+        /// Tab-separated columns, no indentation (path, kind, shape, dtype, link, label).
+        #[arg(long)]
+        tsv: bool,
+        /// Plain HDF5: no convention labels (deepdish, pandas, NeXus, netCDF, MATLAB...).
         #[arg(long)]
         raw: bool,
     },
@@ -127,8 +131,17 @@ pub fn run(command: &Command, out: &mut dyn Write) -> Result<(), CliError> {
             target,
             json,
             depth,
+            tsv,
             raw,
-        } => ls(target, *json, *depth, *raw, out),
+        } => {
+            let how = ListStyle {
+                json: *json,
+                depth: *depth,
+                tsv: *tsv,
+                labels: !*raw,
+            };
+            ls(target, &how, out)
+        }
         Command::Info { target, json } => info(target, *json, out),
         Command::Get {
             target,
@@ -166,17 +179,25 @@ fn link_text(row: &tree::Row) -> String {
     }
 }
 
-fn ls(
-    target: &str,
-    as_json: bool,
+/// How `ls` prints.
+struct ListStyle {
+    json: bool,
     depth: usize,
-    raw: bool,
-    out: &mut dyn Write,
-) -> Result<(), CliError> {
+    tsv: bool,
+    /// Recognise the writers' conventions (off with `--raw`).
+    labels: bool,
+}
+
+fn ls(target: &str, how: &ListStyle, out: &mut dyn Write) -> Result<(), CliError> {
     let (file_path, root) = split_target(target);
     let file = open(&file_path)?;
-    let rows = tree::walk(&file, &root, depth).map_err(in_file(&file_path))?;
-    if as_json {
+    let rows = tree::walk(&file, &root, how.depth).map_err(in_file(&file_path))?;
+    let labels = if how.labels {
+        tree::labels(&file, &root, &rows)
+    } else {
+        HashMap::new()
+    };
+    if how.json {
         let entries: Vec<serde_json::Value> = rows
             .iter()
             .map(|r| {
@@ -190,12 +211,30 @@ fn ls(
                     "cycle": r.alias_of.as_deref().is_some_and(|a| tree::is_cycle(&r.path, a)),
                     "error": r.error,
                     "omitted": r.omitted,
+                    "label": labels.get(&r.path).map(label_json),
                 })
             })
             .collect();
         serde_json::to_writer_pretty(&mut *out, &entries).map_err(std::io::Error::from)?;
         writeln!(out)?;
         return Ok(());
+    }
+    let values = |out: &mut dyn Write, path: &str, depth: usize| -> std::io::Result<()> {
+        for (name, value) in labels.get(path).map_or(&[][..], |l| &l.values[..]) {
+            let indent = "  ".repeat(depth);
+            writeln!(out, "{indent}{name:<24} {:<8} {value}", "value")?;
+        }
+        Ok(())
+    };
+    if let Some(l) = labels.get(&root) {
+        let label = &l.label;
+        writeln!(
+            out,
+            "{root}  [{} {}]",
+            label.convention.name(),
+            label.text()
+        )?;
+        values(out, &root, 0)?;
     }
     for r in &rows {
         if let Some(n) = r.omitted {
@@ -218,21 +257,43 @@ fn ls(
             .map(crate::model::DType::text)
             .unwrap_or_default();
         let link = r.error.clone().unwrap_or_else(|| link_text(r));
-        if raw {
-            writeln!(out, "{}\t{kind}\t{shape}\t{dtype}\t{link}", r.path)?;
+        let label = labels
+            .get(&r.path)
+            .map(|l| format!("[{} {}]", l.label.convention.name(), l.label.text()))
+            .unwrap_or_default();
+        if how.tsv {
+            writeln!(out, "{}\t{kind}\t{shape}\t{dtype}\t{link}\t{label}", r.path)?;
         } else {
             let indent = "  ".repeat(r.depth.saturating_sub(1));
             let name = r.path.rsplit('/').next().unwrap_or(&r.path);
-            let detail = [shape.as_str(), dtype.as_str(), link.as_str()]
-                .iter()
-                .filter(|s| !s.is_empty())
-                .copied()
-                .collect::<Vec<_>>()
-                .join("  ");
+            let detail = [
+                label.as_str(),
+                shape.as_str(),
+                dtype.as_str(),
+                link.as_str(),
+            ]
+            .iter()
+            .filter(|s| !s.is_empty())
+            .copied()
+            .collect::<Vec<_>>()
+            .join("  ");
             writeln!(out, "{indent}{name:<24} {kind:<8} {detail}")?;
+            values(out, &r.path, r.depth)?;
         }
     }
     Ok(())
+}
+
+fn label_json(l: &tree::Labelled) -> serde_json::Value {
+    let values: Vec<serde_json::Value> = (l.values.iter())
+        .map(|(name, value)| json!({"name": name, "value": value}))
+        .collect();
+    json!({
+        "convention": l.label.convention,
+        "kind": l.label.kind,
+        "detail": l.label.detail,
+        "values": values,
+    })
 }
 
 fn info(target: &str, as_json: bool, out: &mut dyn Write) -> Result<(), CliError> {

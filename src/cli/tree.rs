@@ -6,7 +6,8 @@
 
 use std::collections::HashMap;
 
-use crate::model::{DType, LinkType, ObjectId, ObjectKind, Shape, join_path};
+use crate::model::convention::{self, Label};
+use crate::model::{DType, LinkType, ObjectId, ObjectInfo, ObjectKind, Shape, join_path};
 use crate::reader::{H5File, ReadError};
 
 /// Links listed per group at most; the rest are counted, not listed.
@@ -51,6 +52,42 @@ impl Row {
             omitted: None,
         }
     }
+}
+
+/// An object's convention label and the values its writer kept in its attributes.
+pub struct Labelled {
+    pub label: Label,
+    pub values: Vec<(String, String)>,
+}
+
+/// The convention label of every listed object that has one (the root included). Objects
+/// whose metadata cannot be read simply get none: the listing already shows their error.
+pub fn labels(file: &H5File, root: &str, rows: &[Row]) -> HashMap<String, Labelled> {
+    let paths = rows
+        .iter()
+        .filter(|r| r.kind.is_some() && r.alias_of.is_none() && r.error.is_none())
+        .map(|r| r.path.as_str());
+    // Only the attributes recognisers read: fewer reads, and an odd attribute elsewhere
+    // (a broken global heap...) is never touched.
+    let wanted = |name: &str| convention::ATTRIBUTES.contains(&name);
+    let infos: HashMap<String, ObjectInfo> = std::iter::once(root)
+        .chain(paths)
+        .filter_map(|p| Some((p.to_owned(), file.info_with(p, &wanted).ok()?)))
+        .collect();
+    let lookup = |p: &str| infos.get(p);
+    infos
+        .values()
+        .filter_map(|info| {
+            let label = convention::recognise(info, &lookup)?;
+            let values = if convention::keeps_values(&label) {
+                let whole = file.info(&info.path).ok()?;
+                convention::attribute_values(&whole, &label)
+            } else {
+                Vec::new()
+            };
+            Some((info.path.clone(), Labelled { label, values }))
+        })
+        .collect()
 }
 
 /// Whether a second link at `path` to the object first listed at `first` points back to

@@ -5,6 +5,7 @@
 //! import the `hdf5` crate, egui or anything that does I/O.
 
 pub mod calibration;
+pub mod convention;
 pub mod dtype;
 pub mod node;
 pub mod plane;

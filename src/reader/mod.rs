@@ -165,6 +165,16 @@ impl H5File {
 
     /// Everything about one object except dataset values.
     pub fn info(&self, path: &str) -> Result<ObjectInfo, ReadError> {
+        self.info_with(path, &|_| true)
+    }
+
+    /// [`H5File::info`] with only the attributes whose names `keep` accepts: the others are
+    /// never read (a listing that needs a few names need not decode every attribute).
+    pub fn info_with(
+        &self,
+        path: &str,
+        keep: &dyn Fn(&str) -> bool,
+    ) -> Result<ObjectInfo, ReadError> {
         let path = normalize_path(path);
         let link = self.link(&path)?;
         let mut info = ObjectInfo {
@@ -189,7 +199,7 @@ impl H5File {
         let basic = object::basic(obj.id(), &path)?;
         info.kind = basic.kind;
         info.id = Some(basic.id);
-        info.attrs = object::attributes(obj.id(), basic.num_attrs, &path, &self.name);
+        info.attrs = object::attributes(obj.id(), basic.num_attrs, &path, &self.name, keep);
         match basic.kind {
             ObjectKind::Dataset => {
                 let ds = meta::dataset_info(obj.id(), &path, &self.path, &self.name)?;

@@ -110,7 +110,14 @@ pub(crate) fn shape_of(space: hid_t) -> Result<Shape, hdf5::Error> {
 }
 
 /// Reads every attribute of `obj`, in creation order when tracked, else name order.
-pub(crate) fn attributes(obj: hid_t, count: u64, path: &str, file_name: &str) -> Vec<Attribute> {
+/// The attributes of `obj` whose names `keep` accepts (the others are not read at all).
+pub(crate) fn attributes(
+    obj: hid_t,
+    count: u64,
+    path: &str,
+    file_name: &str,
+    keep: &dyn Fn(&str) -> bool,
+) -> Vec<Attribute> {
     let dot = c".";
     let open = |index: H5_index_t, i: u64| {
         // SAFETY: `dot` is NUL-terminated; `i` is below the attribute count.
@@ -132,12 +139,18 @@ pub(crate) fn attributes(obj: hid_t, count: u64, path: &str, file_name: &str) ->
         H5_index_t::H5_INDEX_NAME
     };
     (0..count)
-        .map(|i| match open(index, i) {
-            Ok(attr) => attribute(&attr, path, file_name),
-            Err(e) => Attribute::failed(
+        .filter_map(|i| match open(index, i) {
+            Ok(attr) => {
+                let a = attr.id();
+                // SAFETY: `a` is an open attribute; the closure writes at most `size` bytes.
+                let name = read_string(|buf, size| unsafe { H5Aget_name(a, size, buf) })
+                    .unwrap_or_default();
+                keep(&name).then(|| attribute(&attr, name, path, file_name))
+            }
+            Err(e) => Some(Attribute::failed(
                 format!("#{i}"),
                 format!("cannot open attribute #{i} of {path}: {e}"),
-            ),
+            )),
         })
         .collect()
 }
@@ -184,13 +197,11 @@ pub(crate) fn attribute_by_name(
     // SAFETY: as above; the attribute exists.
     let attr =
         Hid::from_call(|| unsafe { hdf5_sys::h5a::H5Aopen(obj, c.as_ptr(), H5P_DEFAULT) }).ok()?;
-    Some(attribute(&attr, path, file_name))
+    Some(attribute(&attr, name.to_owned(), path, file_name))
 }
 
-fn attribute(attr: &Hid, path: &str, file_name: &str) -> Attribute {
+fn attribute(attr: &Hid, name: String, path: &str, file_name: &str) -> Attribute {
     let a = attr.id();
-    // SAFETY: `a` is an open attribute; the closure writes at most `size` bytes.
-    let name = read_string(|buf, size| unsafe { H5Aget_name(a, size, buf) }).unwrap_or_default();
     let failed = |name: String, what: &str, e: &hdf5::Error| {
         let reason = format!("{what} of attribute {name:?} of {path}: {e}");
         Attribute::failed(name, reason)

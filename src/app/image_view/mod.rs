@@ -24,7 +24,7 @@ pub use self::colormap::{Colormap, Scale};
 use self::store::TileStore;
 use super::glyphs::{PAUSE, PLAY};
 use super::numbers::{nice_at_least, num, short};
-use super::widgets::index_step;
+use super::widgets::index_slider;
 use crate::loader::tiles::{ImageStats, TILE, Tile, TileImage};
 use crate::loader::{LineSource, Loader, Outcome, PlaneSource, ReqId, Request, View};
 use crate::model::{Calibration, Component, Plane};
@@ -1002,19 +1002,7 @@ impl ImageView {
 
     /// The index of a frame axis: a slider, -, +, and play for the frame axis.
     fn frame_slider(&mut self, ui: &mut egui::Ui, k: usize) {
-        let n = self.spec.dims[k];
-        let last = n.saturating_sub(1);
-        let name = ui.label(format!("axis {k}:"));
-        let at = &mut self.plane.at[k];
-        if index_step(ui, k, "-", "previous", *at > 0) {
-            *at -= 1;
-        }
-        ui.add(egui::Slider::new(at, 0..=last).clamping(egui::SliderClamping::Always))
-            .labelled_by(name.id);
-        if index_step(ui, k, "+", "next", *at < last) {
-            *at += 1;
-        }
-        ui.label(format!("of {n}"));
+        index_slider(ui, k, &mut self.plane.at[k], self.spec.dims[k]);
         if Some(k) == self.frame_axis() {
             let playing = self.playing.is_some();
             if ui
