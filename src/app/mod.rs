@@ -38,7 +38,7 @@ use self::line_view::{
 };
 use self::plot_source::{Lookup, PlotSpec, Resolve, XSpec};
 use self::search::Search;
-use self::table_view::{TableSpec, TableView};
+use self::table_view::{SourceSpec, TableSpec, TableView};
 use self::views::ViewKind;
 use crate::loader::{FileId, LineSource, Loader, LoaderConfig, ReqId, Request, Response};
 use crate::model::convention::{self, Label};
@@ -1165,7 +1165,9 @@ impl HdfscopeApp {
                     file: sel.file,
                     path: old.data_path().to_owned(),
                 };
-                self.table_choices.insert(key, old.grid().clone());
+                if let Some(grid) = old.grid() {
+                    self.table_choices.insert(key, grid.clone());
+                }
             }
             None => {}
         }
@@ -1198,14 +1200,16 @@ impl HdfscopeApp {
         let grid = (self.table_choices.get(key).cloned())
             .filter(|g| g.at.len() == dims.len())
             .unwrap_or_else(|| Grid::default_for(dims.len()));
-        Some(TableSpec {
-            file: key.file,
-            path: key.path.clone(),
-            dims,
-            dtype: ds.dtype.clone(),
-            outside_files: ds.layout.outside_files().join(", "),
-            grid,
-        })
+        Some(TableSpec::single(
+            key.file,
+            SourceSpec {
+                path: key.path.clone(),
+                dims,
+                dtype: ds.dtype.clone(),
+                outside_files: ds.layout.outside_files().join(", "),
+                grid,
+            },
+        ))
     }
 
     /// Asks for an object's metadata unless it is known or on its way.

@@ -1,5 +1,6 @@
 //! The table view: any dataset as a grid of cells (compound fields and small array members
-//! as columns), a scalar as its value.
+//! as columns), a scalar as its value, and tables that writers split over several datasets
+//! (a pandas DataFrame's blocks, its column names and its index) as one table.
 //!
 //! Virtual in both directions: the position is a row number and a column number, never a
 //! pixel offset, so a table of 10^9 rows scrolls as well as one of ten; only the cells on
@@ -7,18 +8,19 @@
 //! Every cell is a real label or link, so screen readers and the UI tests see it. Never
 //! reads a file itself.
 
-use std::collections::{HashMap, HashSet};
+mod source;
+
 use std::sync::Arc;
 
 use egui::{Align, Layout, Rect, RichText, Sense, UiBuilder, vec2};
 
+use self::source::Source;
+pub use self::source::SourceSpec;
 use super::widgets::index_slider;
-use crate::loader::{FileId, Loader, Outcome, ReqId, Request, TableSource, View};
-use crate::model::table::{BLOCK_COLS, BLOCK_ROWS, columns, pick, pretty_json};
-use crate::model::{Block, Cell, Column, DType, Grid, Values};
+use crate::loader::{FileId, Loader, Outcome, ReqId, View};
+use crate::model::table::pretty_json;
+use crate::model::{Block, Cell, Grid, Values};
 
-/// Blocks kept in memory; the farthest from the screen go first.
-const MAX_BLOCKS: usize = 48;
 /// Column widths a fit may choose, in points.
 const MIN_WIDTH: f32 = 40.0;
 const MAX_WIDTH: f32 = 360.0;
@@ -26,46 +28,49 @@ const MAX_WIDTH: f32 = 360.0;
 const BAR: f32 = 12.0;
 /// Cells copied at once at most.
 const MAX_COPY: u64 = 1 << 20;
+/// Rows measured when fitting column widths.
+const FIT_ROWS: u64 = 256;
 
-/// What the view shows, from the dataset's metadata.
+/// What the view shows, from the metadata of the objects involved.
 #[derive(Clone, Debug)]
 pub struct TableSpec {
     pub file: FileId,
+    /// The object the table is of: a dataset, or the group of a DataFrame.
     pub path: String,
-    pub dims: Vec<u64>,
-    pub dtype: DType,
-    /// Other files the values are kept in, when any (reading them needs consent).
-    pub outside_files: String,
-    /// The rows and columns shown (the user's last choice, else the default).
-    pub grid: Grid,
+    /// The datasets shown side by side (one for a plain dataset).
+    pub sources: Vec<SourceSpec>,
+    /// Per source, a 1-D dataset whose values name its dataset columns.
+    pub names: Vec<Option<SourceSpec>>,
+    /// A 1-D dataset whose values label the rows.
+    pub index: Option<SourceSpec>,
+    /// What could not be shown, and why (pickled columns...).
+    pub notes: Vec<String>,
 }
 
-/// One block of cells: rows x dataset columns x leaf columns, row-major.
-struct Loaded {
-    cols: usize,
-    cells: Vec<Cell>,
+impl TableSpec {
+    /// The table of one dataset.
+    pub fn single(file: FileId, source: SourceSpec) -> Self {
+        Self {
+            file,
+            path: source.path.clone(),
+            sources: vec![source],
+            names: vec![None],
+            index: None,
+            notes: Vec::new(),
+        }
+    }
 }
 
-/// A cell by row and display column (dataset column x leaf column).
+/// A cell by row and display column (the display columns of every source in turn).
 type Pos = (u64, u64);
 
-/// A block by its index in the fixed block grid: (row block, column block).
-type BlockKey = (u64, u64);
-
-/// The request in flight: its id, the grid it reads and the blocks it brings.
-struct Pending {
-    req: ReqId,
-    grid: Grid,
-    blocks: HashSet<BlockKey>,
-}
-
 pub struct TableView {
-    spec: TableSpec,
-    grid: Grid,
-    columns: Vec<Column>,
-    blocks: HashMap<BlockKey, Loaded>,
-    pending: Option<Pending>,
-    error: Option<String>,
+    file: FileId,
+    path: String,
+    sources: Vec<Source>,
+    names: Vec<Option<Source>>,
+    index: Option<Source>,
+    notes: Vec<String>,
     /// The first row and display column on screen.
     top: u64,
     left: u64,
@@ -74,8 +79,8 @@ pub struct TableView {
     /// Rows and display columns that fit on screen, from the last frame.
     page: u64,
     page_cols: u64,
-    /// Width of each leaf column, fitted once the first block is here.
-    widths: Vec<f32>,
+    /// Width of each leaf column of each source, fitted once the first blocks are here.
+    widths: Vec<Vec<f32>>,
     fitted: bool,
     /// The selected cells: from `anchor` to `cursor`, inclusive.
     anchor: Option<Pos>,
@@ -83,21 +88,26 @@ pub struct TableView {
     jump: String,
     /// A reference cell the user clicked, for the app to select.
     follow: Option<String>,
+    /// Why the last copy failed.
+    message: Option<String>,
     controls: bool,
-    outside: bool,
 }
 
 impl TableView {
     pub fn new(spec: TableSpec) -> Self {
-        let columns = columns(&spec.dtype);
-        let widths = vec![96.0; columns.len()];
+        let sources: Vec<Source> = spec.sources.into_iter().map(Source::new).collect();
+        let widths = (sources.iter())
+            .map(|s| vec![96.0; s.leaves() as usize])
+            .collect();
         Self {
-            grid: spec.grid.clone(),
-            spec,
-            columns,
-            blocks: HashMap::new(),
-            pending: None,
-            error: None,
+            file: spec.file,
+            path: spec.path,
+            sources,
+            names: (spec.names.into_iter())
+                .map(|n| n.map(Source::new))
+                .collect(),
+            index: spec.index.map(Source::new),
+            notes: spec.notes,
             top: 0,
             left: 0,
             wheel: 0.0,
@@ -109,8 +119,8 @@ impl TableView {
             cursor: None,
             jump: String::new(),
             follow: None,
+            message: None,
             controls: true,
-            outside: false,
         }
     }
 
@@ -119,29 +129,54 @@ impl TableView {
     }
 
     pub fn data_path(&self) -> &str {
-        &self.spec.path
+        &self.path
     }
 
-    /// The rows and columns the user chose, for the app to remember.
-    pub fn grid(&self) -> &Grid {
-        &self.grid
+    /// The rows and columns the user chose through a single dataset, for the app to
+    /// remember.
+    pub fn grid(&self) -> Option<&Grid> {
+        match &self.sources[..] {
+            [one] => Some(one.grid()),
+            _ => None,
+        }
+    }
+
+    /// Every source: shown, naming columns, labelling rows.
+    fn all(&self) -> impl Iterator<Item = &Source> {
+        (self.sources.iter())
+            .chain(self.names.iter().flatten())
+            .chain(&self.index)
+    }
+
+    fn all_mut(&mut self) -> impl Iterator<Item = &mut Source> {
+        (self.sources.iter_mut())
+            .chain(self.names.iter_mut().flatten())
+            .chain(&mut self.index)
+    }
+
+    fn error(&self) -> Option<&str> {
+        self.all().find_map(|s| s.error.as_deref())
     }
 
     pub fn status(&self) -> super::PlotStatus {
-        match &self.error {
-            Some(e) => super::PlotStatus::Failed(e.clone()),
-            None if self.pending.is_some() || self.blocks.is_empty() => super::PlotStatus::Loading,
+        match self.error() {
+            Some(e) => super::PlotStatus::Failed(e.to_owned()),
+            None if self.all().any(Source::loading)
+                || !self.sources.iter().any(Source::has_blocks) =>
+            {
+                super::PlotStatus::Loading
+            }
             None => super::PlotStatus::Ready,
         }
     }
 
     pub fn owns(&self, req: ReqId) -> bool {
-        self.pending.as_ref().is_some_and(|p| p.req == req)
+        self.all().any(|s| s.owns(req))
     }
 
     pub fn cancel(&mut self, loader: &mut Loader) {
-        if let Some(p) = self.pending.take() {
-            loader.send(Request::Cancel { req: p.req });
+        for s in self.all_mut() {
+            s.cancel(loader);
         }
     }
 
@@ -151,141 +186,118 @@ impl TableView {
     }
 
     pub fn on_cells(&mut self, req: ReqId, block: Block, values: &Arc<Values>) {
-        if !self
-            .pending
-            .as_ref()
-            .is_some_and(|p| p.req == req && p.grid == self.grid)
-        {
-            return;
+        if let Some(s) = self.all_mut().find(|s| s.owns(req)) {
+            s.on_cells(req, block, values);
         }
-        let cols = block.cols as usize;
-        let mut cells = Vec::with_capacity(values.len() * self.columns.len());
-        for v in values.iter() {
-            for c in &self.columns {
-                cells.push(pick(v, &c.path).map_or_else(
-                    || Cell {
-                        text: "?".to_owned(),
-                        ..Cell::default()
-                    },
-                    |v| Cell::of(v, &c.dtype),
-                ));
-            }
-        }
-        let key = (block.row / BLOCK_ROWS, block.col / BLOCK_COLS);
-        self.blocks.insert(key, Loaded { cols, cells });
-        self.evict();
     }
 
     pub fn on_data(&mut self, req: ReqId, outcome: Outcome) {
-        if !self.owns(req) {
-            return;
-        }
-        self.pending = None;
-        if let Outcome::Failed(e) = outcome {
-            self.error = Some(e);
+        if let Some(s) = self.all_mut().find(|s| s.owns(req)) {
+            s.on_data(req, outcome);
         }
     }
 
+    /// Rows every shown source has.
     fn rows(&self) -> u64 {
-        self.grid.size(&self.spec.dims).0
+        self.sources.iter().map(Source::rows).min().unwrap_or(0)
     }
 
-    fn leaves(&self) -> u64 {
-        self.columns.len().max(1) as u64
-    }
-
-    /// Display columns: every leaf column of every dataset column.
     fn display_cols(&self) -> u64 {
-        self.grid.size(&self.spec.dims).1 * self.leaves()
+        self.sources.iter().map(Source::display_cols).sum()
     }
 
     fn is_scalar(&self) -> bool {
-        self.spec.dims.is_empty()
+        matches!(&self.sources[..], [one] if one.is_scalar())
+    }
+
+    /// The source of display column `d` and the column within it.
+    fn locate(&self, d: u64) -> Option<(usize, u64)> {
+        let mut first = 0;
+        for (i, s) in self.sources.iter().enumerate() {
+            let n = s.display_cols();
+            if d < first + n {
+                return Some((i, d - first));
+            }
+            first += n;
+        }
+        None
     }
 
     fn cell(&self, (row, d): Pos) -> Option<&Cell> {
-        let (dc, leaf) = (d / self.leaves(), d % self.leaves());
-        let block = self.blocks.get(&(row / BLOCK_ROWS, dc / BLOCK_COLS))?;
-        let (r, c) = ((row % BLOCK_ROWS) as usize, (dc % BLOCK_COLS) as usize);
-        block
-            .cells
-            .get((r * block.cols + c) * self.columns.len() + leaf as usize)
+        let (s, local) = self.locate(d)?;
+        self.sources[s].cell(row, local)
     }
 
-    /// The header of a display column: the leaf's name, after the dataset column's index
-    /// when the grid has columns.
+    /// A column's header: the name its source's names dataset gives its dataset column
+    /// (with the leaf's name when elements have several), else the source's own header.
     fn header(&self, d: u64) -> String {
-        let leaf = &self.columns[(d % self.leaves()) as usize].name;
-        match (self.grid.cols, leaf.is_empty()) {
-            (None, true) => "value".to_owned(),
-            (None, false) => leaf.clone(),
-            (Some(_), true) => (d / self.leaves()).to_string(),
-            (Some(_), false) => format!("{} {leaf}", d / self.leaves()),
-        }
-    }
-
-    /// The blocks the screen shows, and the next rows' block.
-    fn wanted(&self) -> Vec<BlockKey> {
-        let last_row = (self.top + self.page).min(self.rows().saturating_sub(1));
-        let rows = self.top / BLOCK_ROWS..=(last_row / BLOCK_ROWS + 1);
-        let leaves = self.leaves();
-        let last_col = (self.left + self.page_cols).min(self.display_cols().saturating_sub(1));
-        let cols = (self.left / leaves / BLOCK_COLS)..=(last_col / leaves / BLOCK_COLS);
-        rows.flat_map(|r| cols.clone().map(move |c| (r, c)))
-            .filter(|&(r, c)| self.grid.block(&self.spec.dims, r, c).is_some())
-            .collect()
-    }
-
-    fn request(&mut self, loader: &mut Loader, next_req: &mut ReqId) {
-        if self.error.is_some() {
-            return;
-        }
-        let missing: Vec<BlockKey> = (self.wanted().into_iter())
-            .filter(|k| !self.blocks.contains_key(k))
-            .collect();
-        let covered = self
-            .pending
+        let Some((s, local)) = self.locate(d) else {
+            return String::new();
+        };
+        let source = &self.sources[s];
+        let leaves = source.leaves();
+        let named = self.names[s]
             .as_ref()
-            .is_some_and(|p| p.grid == self.grid && missing.iter().all(|k| p.blocks.contains(k)));
-        if missing.is_empty() || covered {
-            return;
+            .and_then(|n| n.cell(local / leaves, 0))
+            .map(|c| c.text.clone());
+        match named {
+            Some(name) if leaves > 1 => {
+                let leaf = &source.columns[(local % leaves) as usize].name;
+                format!("{name} {leaf}")
+            }
+            Some(name) => name,
+            None => source.header(local),
         }
-        let blocks: Vec<Block> = (missing.iter())
-            .filter_map(|&(r, c)| self.grid.block(&self.spec.dims, r, c))
-            .collect();
-        *next_req += 1;
-        loader.send(Request::Cells {
-            req: *next_req,
-            view: View("table", 0),
-            source: TableSource {
-                file: self.spec.file,
-                path: self.spec.path.clone(),
-                grid: self.grid.clone(),
-                dims: self.spec.dims.clone(),
-                outside: self.outside,
-            },
-            blocks,
-        });
-        self.pending = Some(Pending {
-            req: *next_req,
-            grid: self.grid.clone(),
-            blocks: missing.into_iter().collect(),
-        });
     }
 
-    /// Drops the blocks farthest from the screen beyond [`MAX_BLOCKS`].
-    fn evict(&mut self) {
-        if self.blocks.len() <= MAX_BLOCKS {
-            return;
+    /// A row's label: its index value when the table has an index, else its number.
+    fn row_label(&self, row: u64) -> String {
+        self.index
+            .as_ref()
+            .and_then(|i| i.cell(row, 0))
+            .map_or_else(|| row.to_string(), |c| c.text.clone())
+    }
+
+    fn numeric(&self, d: u64) -> bool {
+        self.locate(d)
+            .is_some_and(|(s, local)| self.sources[s].numeric(local))
+    }
+
+    /// Asks each source for the blocks on screen.
+    fn request(&mut self, loader: &mut Loader, next_req: &mut ReqId) {
+        let rows = (self.top, self.top + self.page);
+        let (left, right) = (self.left, self.left + self.page_cols);
+        let file = self.file;
+        let mut first = 0;
+        for (i, s) in self.sources.iter_mut().enumerate() {
+            let n = s.display_cols();
+            let (from, to) = (left.max(first), right.min(first + n.saturating_sub(1)));
+            if from <= to {
+                let view = View("table", i as u32);
+                s.request(
+                    (file, view),
+                    rows,
+                    (from - first, to - first),
+                    loader,
+                    next_req,
+                );
+                if let Some(names) = &mut self.names[i] {
+                    let leaves = s.leaves();
+                    let cols = ((from - first) / leaves, (to - first) / leaves);
+                    let view = View("table names", i as u32);
+                    names.request((file, view), cols, (0, 0), loader, next_req);
+                }
+            }
+            first += n;
         }
-        let here = (
-            self.top / BLOCK_ROWS,
-            self.left / self.leaves() / BLOCK_COLS,
-        );
-        let mut keys: Vec<BlockKey> = self.blocks.keys().copied().collect();
-        keys.sort_by_key(|&(r, c)| std::cmp::Reverse(r.abs_diff(here.0) + c.abs_diff(here.1)));
-        for k in keys.into_iter().take(self.blocks.len() - MAX_BLOCKS) {
-            self.blocks.remove(&k);
+        if let Some(index) = &mut self.index {
+            index.request(
+                (file, View("table index", 0)),
+                rows,
+                (0, 0),
+                loader,
+                next_req,
+            );
         }
     }
 
@@ -328,15 +340,21 @@ impl TableView {
         if self.controls && !self.is_scalar() {
             self.toolbar(ui);
         }
-        if let Some(e) = &self.error {
+        for note in &self.notes {
+            ui.weak(note);
+        }
+        for s in self.all_mut() {
+            let Some(e) = s.error.clone() else {
+                continue;
+            };
             ui.colored_label(ui.visuals().error_fg_color, e);
-            let files = &self.spec.outside_files;
+            let files = s.spec.outside_files.clone();
             if !files.is_empty()
-                && !self.outside
+                && !s.outside
                 && ui.button(format!("Read values from {files}")).clicked()
             {
-                self.outside = true;
-                self.error = None;
+                s.outside = true;
+                s.error = None;
             }
         }
         if self.is_scalar() {
@@ -350,7 +368,8 @@ impl TableView {
 
     /// A scalar's value at full width: JSON pretty-printed, compound fields one per line.
     fn scalar(&mut self, ui: &mut egui::Ui) {
-        let texts: Vec<(String, String)> = (0..self.leaves())
+        let leaves = self.sources[0].leaves();
+        let texts: Vec<(String, String)> = (0..leaves)
             .filter_map(|d| {
                 let cell = self.cell((0, d))?;
                 let text = cell.full.clone().unwrap_or_else(|| cell.text.clone());
@@ -364,7 +383,7 @@ impl TableView {
         egui::ScrollArea::both().show(ui, |ui| {
             for (name, text) in texts {
                 ui.horizontal_top(|ui| {
-                    if self.columns.len() > 1 {
+                    if leaves > 1 {
                         ui.strong(format!("{name}:"));
                     }
                     let text = pretty_json(&text).unwrap_or(text);
@@ -374,15 +393,18 @@ impl TableView {
         });
     }
 
-    /// Axis pickers, held indices, jump to row, copy.
+    /// Axis pickers and held indices (for one dataset), jump to row, copy.
     fn toolbar(&mut self, ui: &mut egui::Ui) {
-        let rank = self.spec.dims.len();
-        let before = self.grid.clone();
-        let dims = self.spec.dims.clone();
+        let (dims, before) = match &self.sources[..] {
+            [one] => (one.spec.dims.clone(), one.grid().clone()),
+            _ => (Vec::new(), Grid::scalar()),
+        };
+        let rank = dims.len();
+        let mut grid = before.clone();
         let text = |k: usize| format!("axis {k} ({})", dims[k]);
         ui.horizontal_wrapped(|ui| {
             if rank >= 2 {
-                let mut rows = self.grid.rows;
+                let mut rows = grid.rows;
                 egui::ComboBox::from_label("rows")
                     .selected_text(text(rows))
                     .show_ui(ui, |ui| {
@@ -390,7 +412,7 @@ impl TableView {
                             ui.selectable_value(&mut rows, k, text(k));
                         }
                     });
-                let mut cols = self.grid.cols;
+                let mut cols = grid.cols;
                 egui::ComboBox::from_label("columns")
                     .selected_text(cols.map_or("none".to_owned(), text))
                     .show_ui(ui, |ui| {
@@ -399,17 +421,17 @@ impl TableView {
                             ui.selectable_value(&mut cols, Some(k), text(k));
                         }
                     });
-                if rows != self.grid.rows {
+                if rows != grid.rows {
                     // Picking the column axis for rows swaps the two.
-                    if Some(rows) == self.grid.cols {
-                        self.grid.cols = Some(self.grid.rows);
+                    if Some(rows) == grid.cols {
+                        grid.cols = Some(grid.rows);
                     }
-                    self.grid.rows = rows;
-                } else if cols != self.grid.cols {
-                    if cols == Some(self.grid.rows) {
-                        self.grid.rows = self.grid.cols.unwrap_or((rows + 1) % rank);
+                    grid.rows = rows;
+                } else if cols != grid.cols {
+                    if cols == Some(grid.rows) {
+                        grid.rows = grid.cols.unwrap_or((rows + 1) % rank);
                     }
-                    self.grid.cols = cols;
+                    grid.cols = cols;
                 }
             }
             ui.separator();
@@ -442,22 +464,24 @@ impl TableView {
             {
                 match text {
                     Ok(t) => ui.ctx().copy_text(t),
-                    Err(e) => self.error = Some(e),
+                    Err(e) => self.message = Some(e),
                 }
             }
         });
         let held: Vec<usize> = (0..rank)
-            .filter(|&k| k != self.grid.rows && Some(k) != self.grid.cols)
+            .filter(|&k| k != grid.rows && Some(k) != grid.cols)
             .collect();
         for k in held {
-            ui.horizontal(|ui| index_slider(ui, k, &mut self.grid.at[k], self.spec.dims[k]));
+            ui.horizontal(|ui| index_slider(ui, k, &mut grid.at[k], dims[k]));
         }
-        if self.grid != before {
-            self.blocks.clear();
-            self.error = None;
+        if let Some(m) = &self.message {
+            ui.colored_label(ui.visuals().error_fg_color, m);
+        }
+        if grid != before {
+            self.sources[0].set_grid(grid.clone());
             self.anchor = None;
             self.cursor = None;
-            if (self.grid.rows, self.grid.cols) != (before.rows, before.cols) {
+            if (grid.rows, grid.cols) != (before.rows, before.cols) {
                 self.top = 0;
                 self.left = 0;
             }
@@ -473,9 +497,11 @@ impl TableView {
         self.cursor = self.anchor;
     }
 
-    /// Widths that fit the header and the first block's cells, once.
+    /// Widths that fit the headers and the first rows' cells, once they are all here.
     fn fit_widths(&mut self, ui: &egui::Ui) {
-        if self.fitted || self.blocks.is_empty() {
+        let here = self.sources.iter().all(Source::has_blocks)
+            && self.names.iter().flatten().all(Source::has_blocks);
+        if self.fitted || !here {
             return;
         }
         self.fitted = true;
@@ -486,23 +512,36 @@ impl TableView {
                 .size()
                 .x
         };
-        let rows = self.rows().min(BLOCK_ROWS);
-        let leaves = self.leaves();
-        for leaf in 0..leaves {
-            let mut w = measure(&self.header(leaf)) + 16.0;
-            for r in 0..rows {
-                if let Some(cell) = self.cell((r, leaf)) {
-                    w = w.max(measure(&cell.text) + 12.0);
-                }
-            }
-            self.widths[leaf as usize] = w.clamp(MIN_WIDTH, MAX_WIDTH);
+        let rows = self.rows().min(FIT_ROWS);
+        let mut first = 0;
+        let mut widths = Vec::with_capacity(self.sources.len());
+        for source in &self.sources {
+            let fitted: Vec<f32> = (0..source.leaves())
+                .map(|leaf| {
+                    let mut w = measure(&self.header(first + leaf)) + 16.0;
+                    for r in 0..rows {
+                        if let Some(cell) = source.cell(r, leaf) {
+                            w = w.max(measure(&cell.text) + 12.0);
+                        }
+                    }
+                    w.clamp(MIN_WIDTH, MAX_WIDTH)
+                })
+                .collect();
+            widths.push(fitted);
+            first += source.display_cols();
         }
+        self.widths = widths;
+    }
+
+    /// Where display column `d`'s width is kept: its source and leaf.
+    fn width_slot(&self, d: u64) -> Option<(usize, usize)> {
+        let (s, local) = self.locate(d)?;
+        Some((s, (local % self.sources[s].leaves()) as usize))
     }
 
     fn width(&self, d: u64) -> f32 {
-        self.widths
-            .get((d % self.leaves()) as usize)
-            .copied()
+        self.width_slot(d)
+            .and_then(|(s, leaf)| self.widths.get(s)?.get(leaf).copied())
             .unwrap_or(96.0)
     }
 
@@ -513,15 +552,18 @@ impl TableView {
         let total_rows = self.rows();
         let total_cols = self.display_cols();
         let font = egui::TextStyle::Body.resolve(ui.style());
-        let index_w = ui
-            .painter()
-            .layout_no_wrap(
-                total_rows.saturating_sub(1).to_string(),
-                font,
-                egui::Color32::WHITE,
-            )
-            .size()
-            .x
+        // Wide enough for the last row's number, or the labels of the rows on screen.
+        let labels = (self.top..(self.top + self.page).min(total_rows)).map(|r| self.row_label(r));
+        let index_w = std::iter::once(total_rows.saturating_sub(1).to_string())
+            .chain(labels)
+            .map(|t| {
+                ui.painter()
+                    .layout_no_wrap(t, font.clone(), egui::Color32::WHITE)
+                    .size()
+                    .x
+            })
+            .fold(0.0, f32::max)
+            .min(MAX_WIDTH)
             + 16.0;
         let body = Rect::from_min_max(avail.min, avail.max - vec2(BAR, BAR));
         let cells = Rect::from_min_max(body.min + vec2(index_w, row_h), body.max);
@@ -568,10 +610,11 @@ impl TableView {
             let handle = ui
                 .interact(edge, id.with(("resize", d)), Sense::click_and_drag())
                 .on_hover_cursor(egui::CursorIcon::ResizeHorizontal);
-            let leaf = (d % self.leaves()) as usize;
-            if handle.dragged() {
-                self.widths[leaf] =
-                    (self.widths[leaf] + handle.drag_delta().x).clamp(MIN_WIDTH, 4.0 * MAX_WIDTH);
+            if handle.dragged()
+                && let Some((s, leaf)) = self.width_slot(d)
+                && let Some(w) = self.widths.get_mut(s).and_then(|w| w.get_mut(leaf))
+            {
+                *w = (*w + handle.drag_delta().x).clamp(MIN_WIDTH, 4.0 * MAX_WIDTH);
             }
             if handle.double_clicked() {
                 self.fitted = false;
@@ -614,8 +657,9 @@ impl TableView {
                 );
             }
             let index = Rect::from_min_size(egui::pos2(body.min.x, y), vec2(index_w, row_h));
+            let label = self.row_label(row);
             put(ui, index, true, |ui| {
-                ui.label(RichText::new(row.to_string()).weak());
+                ui.add(egui::Label::new(RichText::new(label).weak()).truncate());
             });
             for &(d, x, w) in &xs {
                 let rect = Rect::from_min_size(egui::pos2(x, y), vec2(w, row_h));
@@ -625,7 +669,7 @@ impl TableView {
                 if is_selected {
                     painter.rect_filled(rect, 0.0, visuals.selection.bg_fill);
                 }
-                let numeric = self.columns[(d % self.leaves()) as usize].numeric();
+                let numeric = self.numeric(d);
                 let followed = match self.cell((row, d)).cloned() {
                     Some(cell) => put(ui, rect, numeric, |ui| cell_ui(ui, &cell)),
                     None => {
