@@ -1195,3 +1195,57 @@ fn writers_conventions_show_as_badges_values_and_hidden_bookkeeping() {
     h.run();
     h.get_by_label("_Netcdf4Coordinates");
 }
+
+#[test]
+fn a_pandas_dataframe_is_one_table_with_its_column_names_and_index() {
+    let Some(pd) = corpus_file("pandas_fixed.h5") else {
+        return;
+    };
+    let h = harness(vec![OpenRequest {
+        path: pd,
+        select: Some("/df".into()),
+    }]);
+    h.get_by_label("pandas DataFrame (200, 5) with 12 members");
+    // Column names from the blocks' items, not block0_values...
+    for name in ["a", "b", "flag", "when"] {
+        h.get_by_label(name);
+    }
+    // ...the index (1000 + i) labels the rows, and row 1010 holds the manifest's values,
+    // its datetime64[ns] as a date.
+    h.get_by_label("1010");
+    h.get_by_label("-0.056292");
+    h.get_by_label("2024-01-01 10:00:00");
+    // The pickled string column cannot be shown, and says so.
+    h.get_by_label(
+        "block3_values is not shown: its values are not a column block of the frame \
+         (pandas stores object columns as pickled Python objects)",
+    );
+}
+
+#[test]
+fn matlab_arrays_show_in_matlab_orientation_with_char_as_text_and_cells_followed() {
+    let Some(mat) = corpus_file("hdf5storage_matlab_v73.mat") else {
+        return;
+    };
+    let mut h = harness(vec![OpenRequest {
+        path: mat,
+        select: Some("/A".into()),
+    }]);
+    // A is 3 x 4 in MATLAB (stored 4 x 3): three rows; A(3,4) = 11 is the last cell.
+    h.get_by_label("Table").click();
+    settle(&mut h);
+    h.get_by_label("rows 0–2 of 3");
+    h.get_by_label("11.0");
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "name")
+        .click();
+    settle(&mut h);
+    h.get_by_label("\"hello MATLAB\"");
+    // A cell array's cells are references into #refs#: links to follow.
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "cellarr")
+        .click();
+    settle(&mut h);
+    h.get_by_role_and_label(egui::accesskit::Role::Link, "/#refs#/c")
+        .click();
+    settle(&mut h);
+    assert_eq!(selected(&h), "/#refs#/c");
+}

@@ -44,7 +44,7 @@ use crate::loader::{FileId, LineSource, Loader, LoaderConfig, ReqId, Request, Re
 use crate::model::convention::{self, Label};
 use crate::model::{
     AttrValue, AxisSlice, Calibration, Component, DType, Grid, Layout, Line, ObjectId, ObjectInfo,
-    ObjectKind, Plane, Shape, TimeUnits, Value, parent_path,
+    ObjectKind, Plane, Shape, TimeUnits, Value, join_path, parent_path,
 };
 
 /// The id under which the window and its saved state are known to the desktop.
@@ -785,6 +785,16 @@ impl HdfscopeApp {
         }
         self.drop_data_view();
         let file = sel.file;
+        match self.frame_spec(&sel) {
+            Some(Some(spec)) => {
+                let mut view = TableView::new(spec);
+                view.set_controls(!self.plot_only);
+                self.view = Some((sel, DataView::Table(Box::new(view))));
+                return;
+            }
+            Some(None) => return,
+            None => {}
+        }
         let spec = match self.resolve_plot(&sel) {
             Resolve::Plot(spec) => spec,
             Resolve::Need(_) | Resolve::Nothing => return,
@@ -1190,6 +1200,102 @@ impl HdfscopeApp {
         self.labels.insert(key, label);
     }
 
+    /// A pandas DataFrame or Series (fixed format) as one table: its blocks side by side,
+    /// named by their items, its index as row labels. `None` for anything else;
+    /// `Some(None)` while the metadata of its parts is on its way.
+    fn frame_spec(&mut self, sel: &Selection) -> Option<Option<TableSpec>> {
+        let label = self.labels.get(sel).cloned().flatten()?;
+        let Some(InfoState::Ready(v)) = self.infos.get(sel) else {
+            return None;
+        };
+        let info = &v.info;
+        let (index, parts): (&str, Vec<(String, Option<String>)>) =
+            match (label.convention, info.attr_text("pandas_type")) {
+                (convention::Convention::Pandas, Some("frame")) => {
+                    let blocks = info.attr_numbers("nblocks").first().copied().unwrap_or(0.0);
+                    let parts = (0..blocks as u64)
+                        .map(|n| (format!("block{n}_values"), Some(format!("block{n}_items"))))
+                        .collect();
+                    ("axis1", parts)
+                }
+                (convention::Convention::Pandas, Some("series")) => {
+                    ("index", vec![("values".to_owned(), None)])
+                }
+                _ => return None,
+            };
+        let child = |name: &str| Selection {
+            file: sel.file,
+            path: join_path(&sel.path, name),
+        };
+        // axis0 (the column names) is not read, but its size completes the frame's label.
+        let names = [index.to_owned(), "axis0".to_owned()].into_iter().chain(
+            parts
+                .iter()
+                .flat_map(|(v, i)| std::iter::once(v.clone()).chain(i.clone())),
+        );
+        let mut waiting = false;
+        for name in names.collect::<Vec<_>>() {
+            let key = child(&name);
+            if !matches!(
+                self.infos.get(&key),
+                Some(InfoState::Ready(_) | InfoState::Failed(_))
+            ) {
+                self.want_info(key.file, key.path);
+                waiting = true;
+            }
+        }
+        if waiting {
+            return Some(None);
+        }
+        let source = |name: &str, two_d: bool| -> Option<SourceSpec> {
+            let key = child(name);
+            let Some(InfoState::Ready(v)) = self.infos.get(&key) else {
+                return None;
+            };
+            let ds = v.info.dataset.as_ref()?;
+            let dims = ds.shape.dims().to_vec();
+            // pandas marks datetime columns: int64 counts of the unit in brackets.
+            let time = (v.info.attr_text("value_type"))
+                .and_then(|t| t.strip_prefix("datetime64["))
+                .and_then(|u| {
+                    TimeUnits::parse(&format!("{} since 1970-01-01", u.trim_end_matches(']')))
+                });
+            (dims.len() == if two_d { 2 } else { 1 }).then(|| SourceSpec {
+                path: key.path,
+                grid: Grid::default_for(dims.len()),
+                dims,
+                dtype: ds.dtype.clone(),
+                outside_files: ds.layout.outside_files().join(", "),
+                time,
+            })
+        };
+        let index = source(index, false);
+        let rows = index.as_ref().and_then(|i| i.dims.first().copied());
+        let mut spec = TableSpec {
+            file: sel.file,
+            path: sel.path.clone(),
+            sources: Vec::new(),
+            names: Vec::new(),
+            index,
+            notes: Vec::new(),
+            text: false,
+        };
+        for (values, items) in parts {
+            let one_d = items.is_none();
+            match source(&values, !one_d) {
+                Some(s) if rows.is_none_or(|r| s.dims.first() == Some(&r)) => {
+                    spec.sources.push(s);
+                    spec.names.push(items.and_then(|i| source(&i, false)));
+                }
+                _ => spec.notes.push(format!(
+                    "{values} is not shown: its values are not a column block of the frame \
+                     (pandas stores object columns as pickled Python objects)"
+                )),
+            }
+        }
+        (!spec.sources.is_empty()).then_some(Some(spec))
+    }
+
     /// What the table view of the dataset `key` shows; `None` until its metadata is here.
     fn table_spec(&self, key: &Selection) -> Option<TableSpec> {
         let Some(InfoState::Ready(v)) = self.infos.get(key) else {
@@ -1197,10 +1303,25 @@ impl HdfscopeApp {
         };
         let ds = v.info.dataset.as_ref()?;
         let dims = ds.shape.dims().to_vec();
+        let matlab = self
+            .labels
+            .get(key)
+            .cloned()
+            .flatten()
+            .filter(|l| l.convention == convention::Convention::Matlab);
+        let default = match (&matlab, dims.len()) {
+            // MATLAB stores arrays column-major: its rows are HDF5's last axis.
+            (Some(_), 2) => Grid {
+                rows: 1,
+                cols: Some(0),
+                at: vec![0; 2],
+            },
+            (_, rank) => Grid::default_for(rank),
+        };
         let grid = (self.table_choices.get(key).cloned())
             .filter(|g| g.at.len() == dims.len())
-            .unwrap_or_else(|| Grid::default_for(dims.len()));
-        Some(TableSpec::single(
+            .unwrap_or(default);
+        let mut spec = TableSpec::single(
             key.file,
             SourceSpec {
                 path: key.path.clone(),
@@ -1208,8 +1329,11 @@ impl HdfscopeApp {
                 dtype: ds.dtype.clone(),
                 outside_files: ds.layout.outside_files().join(", "),
                 grid,
+                time: None,
             },
-        ))
+        );
+        spec.text = matlab.is_some_and(|l| l.kind == "char");
+        Some(spec)
     }
 
     /// Asks for an object's metadata unless it is known or on its way.

@@ -4,6 +4,7 @@
 //! Every dataset can be a table; numbers can also be plotted, and planes of them drawn as
 //! images.
 
+use crate::model::convention::{self, Convention};
 use crate::model::{DType, ObjectInfo, Shape};
 
 /// A way to show a dataset.
@@ -53,6 +54,8 @@ struct Data<'a> {
     dims: &'a [u64],
     /// The NeXus `interpretation` of the signal, when given.
     interpretation: Option<&'a str>,
+    /// Text stored as numbers (MATLAB's char arrays are UTF-16 code units).
+    text: bool,
 }
 
 impl ViewKind {
@@ -75,6 +78,8 @@ pub fn offered(info: &ObjectInfo) -> Vec<ViewKind> {
         info,
         dims,
         interpretation: info.attr_text("interpretation"),
+        text: convention::recognise(info, &|_| None)
+            .is_some_and(|l| l.convention == Convention::Matlab && l.kind == "char"),
     };
     let mut fits: Vec<(Fit, usize, ViewKind)> = (VIEWS.iter().enumerate())
         .map(|(i, e)| ((e.fit)(&data), i, e.kind))
@@ -86,10 +91,11 @@ pub fn offered(info: &ObjectInfo) -> Vec<ViewKind> {
 
 /// Whether the elements are numbers a plot or an image can take.
 fn numeric(d: &Data<'_>) -> bool {
-    d.info
-        .dataset
-        .as_ref()
-        .is_some_and(|ds| !ds.dtype.components().is_empty())
+    !d.text
+        && d.info
+            .dataset
+            .as_ref()
+            .is_some_and(|ds| !ds.dtype.components().is_empty())
 }
 
 fn plot_fit(d: &Data<'_>) -> Fit {
@@ -133,7 +139,7 @@ fn table_fit(d: &Data<'_>) -> Fit {
             DType::Integer { .. } | DType::Float { .. } | DType::Complex { .. }
         )
     });
-    if d.dims.is_empty() || !plain || d.info.attr_text("CLASS") == Some("TABLE") {
+    if d.dims.is_empty() || !plain || d.text || d.info.attr_text("CLASS") == Some("TABLE") {
         Fit::Best
     } else {
         Fit::Yes

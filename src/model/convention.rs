@@ -478,6 +478,47 @@ mod tests {
     }
 
     #[test]
+    fn sparse_matrices_show_shape_and_stored_values() {
+        let mut csr = group("/m", vec![attr("encoding-type", text("csr_matrix"))]);
+        csr.attrs.push(Attribute {
+            value: AttrValue::Loaded(ndarray::arr1(&[Value::Int(50), Value::Int(20)]).into_dyn()),
+            ..attr("shape", Value::Int(0))
+        });
+        let data = ObjectInfo {
+            path: "/m/data".into(),
+            kind: ObjectKind::Dataset,
+            dataset: Some(crate::model::DatasetInfo {
+                dtype: DType::Float {
+                    size: 4,
+                    order: crate::model::ByteOrder::Le,
+                    bits: crate::model::FloatBits {
+                        precision: 32,
+                        exponent_bits: 8,
+                        mantissa_bits: 23,
+                    },
+                },
+                shape: Shape::Simple {
+                    dims: vec![314],
+                    max: vec![Some(314)],
+                },
+                layout: crate::model::Layout::Contiguous {
+                    external: Vec::new(),
+                },
+                filters: Vec::new(),
+                storage_bytes: 0,
+                fill_value: None,
+            }),
+            ..group("/m/data", Vec::new())
+        };
+        let lookup = |p: &str| (p == "/m/data").then_some(&data);
+        let label = recognise(&csr, &lookup).unwrap();
+        assert_eq!(label.convention, Convention::AnnData);
+        assert_eq!(label.text(), "CSR matrix 50 x 20, 314 stored");
+        // Without the data's metadata yet: the shape alone.
+        assert_eq!(recognise(&csr, &none).unwrap().text(), "CSR matrix 50 x 20");
+    }
+
+    #[test]
     fn internals_are_told_from_metadata() {
         for name in [
             "_Netcdf4Dimid",

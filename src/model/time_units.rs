@@ -26,6 +26,7 @@ impl TimeUnits {
             "days" | "day" | "d" => 86_400.0,
             "milliseconds" | "millisecond" | "msecs" | "ms" => 1e-3,
             "microseconds" | "microsecond" | "us" => 1e-6,
+            "nanoseconds" | "nanosecond" | "ns" => 1e-9,
             _ => return None,
         };
         Some(Self {

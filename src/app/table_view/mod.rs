@@ -45,6 +45,8 @@ pub struct TableSpec {
     pub index: Option<SourceSpec>,
     /// What could not be shown, and why (pickled columns...).
     pub notes: Vec<String>,
+    /// The numbers are UTF-16 code units of text, one string per row (MATLAB's char).
+    pub text: bool,
 }
 
 impl TableSpec {
@@ -57,6 +59,7 @@ impl TableSpec {
             names: vec![None],
             index: None,
             notes: Vec::new(),
+            text: false,
         }
     }
 }
@@ -71,6 +74,7 @@ pub struct TableView {
     names: Vec<Option<Source>>,
     index: Option<Source>,
     notes: Vec<String>,
+    text: bool,
     /// The first row and display column on screen.
     top: u64,
     left: u64,
@@ -108,6 +112,7 @@ impl TableView {
                 .collect(),
             index: spec.index.map(Source::new),
             notes: spec.notes,
+            text: spec.text,
             top: 0,
             left: 0,
             wheel: 0.0,
@@ -343,6 +348,9 @@ impl TableView {
         for note in &self.notes {
             ui.weak(note);
         }
+        if self.text {
+            self.text_ui(ui);
+        }
         for s in self.all_mut() {
             let Some(e) = s.error.clone() else {
                 continue;
@@ -364,6 +372,24 @@ impl TableView {
             self.grid_ui(ui);
         }
         self.request(loader, next_req);
+    }
+
+    /// Rows of UTF-16 code units as the text they spell, for the rows on screen.
+    fn text_ui(&self, ui: &mut egui::Ui) {
+        let cols = self.display_cols();
+        let lines: Option<Vec<String>> = (self.top..(self.top + self.page).min(self.rows()))
+            .map(|r| {
+                let units: Option<Vec<u16>> = (0..cols)
+                    .map(|d| self.cell((r, d))?.text.parse().ok())
+                    .collect();
+                units.map(|u| String::from_utf16_lossy(&u))
+            })
+            .collect();
+        if let Some(lines) = lines {
+            for line in lines {
+                ui.label(RichText::new(format!("{line:?}")).monospace().strong());
+            }
+        }
     }
 
     /// A scalar's value at full width: JSON pretty-printed, compound fields one per line.

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use crate::loader::{FileId, Loader, Outcome, ReqId, Request, TableSource, View};
 use crate::model::table::{BLOCK_COLS, BLOCK_ROWS, columns, pick};
-use crate::model::{Block, Cell, Column, DType, Grid, Values};
+use crate::model::{Block, Cell, Column, DType, Grid, TimeUnits, Value, Values};
 
 /// Blocks kept in memory per source; the farthest from the screen go first.
 const MAX_BLOCKS: usize = 48;
@@ -23,6 +23,8 @@ pub struct SourceSpec {
     /// Other files the values are kept in, when any (reading them needs consent).
     pub outside_files: String,
     pub grid: Grid,
+    /// Numbers that are times in these units, shown as dates (pandas' datetime64).
+    pub time: Option<TimeUnits>,
 }
 
 /// A block by its index in the fixed block grid: (row block, column block).
@@ -159,13 +161,29 @@ impl Source {
                         text: "?".to_owned(),
                         ..Cell::default()
                     },
-                    |v| Cell::of(v, &c.dtype),
+                    |v| self.cell_of(v, c),
                 ));
             }
         }
         let key = (block.row / BLOCK_ROWS, block.col / BLOCK_COLS);
         self.blocks.insert(key, Loaded { cols, cells });
         self.evict(key);
+    }
+
+    /// A value's cell: a date when the source holds times, else as its type shows it.
+    fn cell_of(&self, v: &Value, column: &Column) -> Cell {
+        // Times to the second: the resolution of most timestamps people look at.
+        let date = (self.spec.time.as_ref())
+            .zip(v.as_f64())
+            .and_then(|(t, x)| t.format(x, 60.0 / t.seconds_per_unit()));
+        match date {
+            Some(text) => Cell {
+                text,
+                full: Some(v.to_string()),
+                link: None,
+            },
+            None => Cell::of(v, &column.dtype),
+        }
     }
 
     pub fn on_data(&mut self, req: ReqId, outcome: Outcome) {
