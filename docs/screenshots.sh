@@ -65,6 +65,12 @@ shot screenshot-demo-nexus "assets/demo.h5::/entry"
 HOVER="600 400" shot screenshot-image-stack "assets/demo.h5::/images/stack"
 HOVER="600 400" shot screenshot-image-rgb "assets/demo.h5::/images/rgb"
 HOVER="600 400" shot screenshot-image-axes "assets/demo.h5::/images/image"
+# Tables: the demo's compound events, and a pandas DataFrame from the corpus as one table.
+shot screenshot-table "assets/demo.h5::/tables/events"
+pandas="../shared/corpus/generated/pandas_fixed.h5"
+if [ -f "${pandas}" ]; then
+  shot screenshot-pandas "${pandas}::/df"
+fi
 nexus="../shared/corpus/fetched/nexus"
 if [ -d "${nexus}" ]; then
   shot screenshot-nexus "${nexus}/Therm_6_2.nxs::/entry/data/omega"
