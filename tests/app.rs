@@ -1249,3 +1249,32 @@ fn matlab_arrays_show_in_matlab_orientation_with_char_as_text_and_cells_followed
     settle(&mut h);
     assert_eq!(selected(&h), "/#refs#/c");
 }
+
+#[test]
+fn a_pytables_table_shows_nested_fields_and_array_members_as_columns() {
+    let Some(pt) = corpus_file("pytables_objects.h5") else {
+        return;
+    };
+    let h = harness(vec![OpenRequest {
+        path: pt,
+        select: Some("/particles".into()),
+    }]);
+    // A PyTables Table opens as a table; its nested compound and array members are columns.
+    for header in [
+        "name",
+        "idnumber",
+        "energy",
+        "position[2]",
+        "info.flag",
+        "info.counts[1]",
+    ] {
+        h.get_by_label(header);
+    }
+    // Row 7: name 'particle-7', idnumber 70, info.counts = [7, 14].
+    h.get_by_label("particle-7");
+    h.get_by_label("70");
+    // info.counts is [i, 2i]: 14 is row 7's counts[1], row 14's counts[0] and row 14's label.
+    assert_eq!(h.query_all_by_label("14").count(), 3);
+    // The root's badge marks the file's writer.
+    h.get_by_label("PyTables file");
+}

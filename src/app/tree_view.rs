@@ -283,7 +283,7 @@ fn row_ui(
     ui.horizontal(|ui| {
         ui.add_space(row.depth as f32 * 14.0);
         match &row.kind {
-            RowKind::Root => root_row(ui, f, cx.selection, actions),
+            RowKind::Root => root_row(ui, f, cx, actions),
             RowKind::Link {
                 group,
                 index,
@@ -314,12 +314,36 @@ fn row_ui(
     });
 }
 
-fn root_row(
+/// The writer's-convention badge of the object at `path`, asking for its metadata when
+/// `ask` and it is not known yet.
+fn badge(
     ui: &mut egui::Ui,
-    f: &OpenFile,
-    selection: Option<&Selection>,
+    cx: RowContext<'_>,
+    file: FileId,
+    path: &str,
+    ask: bool,
     actions: &mut Vec<Action>,
 ) {
+    let key = Selection {
+        file,
+        path: path.to_owned(),
+    };
+    match cx.labels.get(&key) {
+        Some(Some(label)) => {
+            ui.label(
+                RichText::new(&label.kind)
+                    .small()
+                    .color(ui.visuals().hyperlink_color),
+            )
+            .on_hover_text(format!("{}: {}", label.convention.name(), label.text()));
+        }
+        None if ask => actions.push(Action::WantInfo(file, key.path)),
+        Some(None) | None => {}
+    }
+}
+
+fn root_row(ui: &mut egui::Ui, f: &OpenFile, cx: RowContext<'_>, actions: &mut Vec<Action>) {
+    let selection = cx.selection;
     let name = f.name();
     match &f.state {
         FileState::Opening => {
@@ -350,6 +374,7 @@ fn root_row(
             if r.double_clicked() {
                 actions.push(Action::Toggle(f.id, "/".to_owned()));
             }
+            badge(ui, cx, f.id, "/", true, actions);
             r.context_menu(|ui| {
                 if ui.button("Copy path").clicked() {
                     actions.push(Action::Copy(f.path.display().to_string()));
@@ -425,24 +450,8 @@ fn link_row(
             ui.close();
         }
     });
-    let key = Selection {
-        file: f.id,
-        path: path.clone(),
-    };
-    match cx.labels.get(&key) {
-        Some(Some(label)) => {
-            ui.label(
-                RichText::new(&label.kind)
-                    .small()
-                    .color(ui.visuals().hyperlink_color),
-            )
-            .on_hover_text(format!("{}: {}", label.convention.name(), label.text()));
-        }
-        Some(None) => {}
-        // Resolving links are asked about; broken ones have nothing to say.
-        None if child.entry.is_some() => actions.push(Action::WantInfo(f.id, path.clone())),
-        None => {}
-    }
+    // Resolving links are asked about; broken ones have nothing to say.
+    badge(ui, cx, f.id, &path, child.entry.is_some(), actions);
     // The failure goes first so a narrow panel still shows that the link is broken.
     if let Some(e) = &child.error {
         ui.colored_label(ui.visuals().error_fg_color, format!("{WARNING} {e}"))

@@ -67,7 +67,7 @@ impl Label {
 }
 
 /// Every attribute a recogniser reads: a caller may read just these.
-pub const ATTRIBUTES: [&str; 28] = [
+pub const ATTRIBUTES: [&str; 29] = [
     "encoding-type",
     "column-order",
     "shape",
@@ -76,6 +76,7 @@ pub const ATTRIBUTES: [&str; 28] = [
     "MATLAB_class",
     "MATLAB_empty",
     "DEEPDISH_IO_VERSION",
+    "DEEPDISH_IO_UNPACK",
     "TITLE",
     "pandas_type",
     "values_cols",
@@ -150,6 +151,7 @@ pub fn attribute_values(info: &ObjectInfo, label: &Label) -> Vec<(String, String
         "VERSION",
         "PYTABLES_FORMAT_VERSION",
         "DEEPDISH_IO_VERSION",
+        "DEEPDISH_IO_UNPACK",
     ];
     let mut values: Vec<(String, String)> = (info.attrs.iter())
         .filter(|a| !bookkeeping.contains(&a.name.as_str()))
@@ -246,7 +248,24 @@ fn matlab(info: &ObjectInfo, _: Lookup<'_>) -> Option<Label> {
 }
 
 /// deepdish's containers are groups titled `kind:count`; the file root carries its version.
-fn deepdish(info: &ObjectInfo, _: Lookup<'_>) -> Option<Label> {
+/// A top-level object that is not a dict is saved as `/data` with the root marked
+/// `DEEPDISH_IO_UNPACK` (ddls shows it as `/data*`): that group is marked too.
+fn deepdish(info: &ObjectInfo, lookup: Lookup<'_>) -> Option<Label> {
+    let label = deepdish_own(info)?;
+    let unpacked = info.path == "/data"
+        && lookup("/").is_some_and(|r| r.attrs.iter().any(|a| a.name == "DEEPDISH_IO_UNPACK"));
+    Some(if unpacked {
+        let detail = label.detail.map_or_else(String::new, |d| format!(" {d}"));
+        Label {
+            detail: Some(format!("(the file's top-level object){detail}")),
+            ..label
+        }
+    } else {
+        label
+    })
+}
+
+fn deepdish_own(info: &ObjectInfo) -> Option<Label> {
     let c = Convention::Deepdish;
     if let Some(v) = info.attr_numbers("DEEPDISH_IO_VERSION").first() {
         return Some(Label::new(
@@ -516,6 +535,18 @@ mod tests {
         assert_eq!(label.text(), "CSR matrix 50 x 20, 314 stored");
         // Without the data's metadata yet: the shape alone.
         assert_eq!(recognise(&csr, &none).unwrap().text(), "CSR matrix 50 x 20");
+    }
+
+    #[test]
+    fn deepdish_marks_its_fake_top_level_group() {
+        let root = group("/", vec![attr("DEEPDISH_IO_UNPACK", Value::Int(1))]);
+        let data = group("/data", vec![attr("TITLE", text("list:2"))]);
+        let lookup = |p: &str| (p == "/").then_some(&root);
+        assert_eq!(
+            recognise(&data, &lookup).unwrap().text(),
+            "list (the file's top-level object) (2 items)"
+        );
+        assert_eq!(recognise(&data, &none).unwrap().text(), "list (2 items)");
     }
 
     #[test]
