@@ -17,6 +17,9 @@ use crate::loader::{FileId, Request};
 use crate::model::convention::Label;
 use crate::model::{Child, LinkType, ObjectKind, join_path, parent_path};
 
+/// Requests in flight above which rows on screen stop asking for their badges' metadata.
+const MAX_BADGE_BACKLOG: usize = 16;
+
 /// What the user did in the tree this frame, applied after drawing.
 #[derive(Debug)]
 enum Action {
@@ -186,7 +189,14 @@ impl HdfscopeApp {
             Action::Reload(file) => self.reload(file),
             Action::UseAsX(file, path) => self.use_as_x(file, path),
             Action::AddToPlot(file, path) => self.add_to_plot(file, path),
-            Action::WantInfo(file, path) => self.want_info(file, path),
+            // Badges wait while the loader is busy, so a fast scroll through a huge group
+            // never queues thousands of requests ahead of the user's own clicks; rows still
+            // on screen ask again on a later frame.
+            Action::WantInfo(file, path) => {
+                if self.loader.pending() < MAX_BADGE_BACKLOG {
+                    self.want_info(file, path);
+                }
+            }
         }
     }
 
