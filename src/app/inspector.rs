@@ -37,14 +37,8 @@ pub struct AttrRow {
 
 impl AttrRow {
     fn new(a: &Attribute) -> Self {
-        let (full, error) = match &a.value {
-            // Metadata stored as a JSON string (Keras' model_config...) reads best indented.
-            AttrValue::Loaded(v) => match v.iter().next().and_then(Value::as_str) {
-                Some(s) if v.len() == 1 => {
-                    (pretty_json(s).unwrap_or_else(|| values_text(v)), false)
-                }
-                _ => (values_text(v), false),
-            },
+        let (text, error) = match &a.value {
+            AttrValue::Loaded(v) => (values_text(v), false),
             AttrValue::Skipped(why) => (format!("({why})"), false),
             AttrValue::Failed(why) => (format!("cannot read: {why}"), true),
         };
@@ -58,11 +52,25 @@ impl AttrRow {
             }
             _ => Vec::new(),
         };
+        // Metadata stored as a JSON string (Keras' model_config...) reads best indented;
+        // the preview keeps it on one line.
+        let json = match &a.value {
+            AttrValue::Loaded(v) if v.len() == 1 => v
+                .iter()
+                .next()
+                .and_then(Value::as_str)
+                .and_then(|s| Some((s, pretty_json(s)?))),
+            _ => None,
+        };
+        let (preview, full) = match json {
+            Some((raw, pretty)) => (self::preview(raw), pretty),
+            None => (self::preview(&text), text),
+        };
         Self {
             name: a.name.clone(),
             dtype: a.dtype.text(),
             shape: a.shape.text(),
-            preview: preview(&full),
+            preview,
             full,
             references,
             error,

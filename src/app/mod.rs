@@ -1623,9 +1623,8 @@ impl HdfscopeApp {
                         let label = self.labels.get(&sel).cloned().flatten();
                         match &label {
                             Some(l) => ui.label(format!(
-                                "{} {} with {n} member{}",
-                                l.convention.name(),
-                                l.text(),
+                                "{} with {n} member{}",
+                                l.full_text(),
                                 if n == 1 { "" } else { "s" }
                             )),
                             None => ui.label(match n {

@@ -227,13 +227,7 @@ fn ls(target: &str, how: &ListStyle, out: &mut dyn Write) -> Result<(), CliError
         Ok(())
     };
     if let Some(l) = labels.get(&root) {
-        let label = &l.label;
-        writeln!(
-            out,
-            "{root}  [{} {}]",
-            label.convention.name(),
-            label.text()
-        )?;
+        writeln!(out, "{root}  [{}]", l.label.full_text())?;
         values(out, &root, 0)?;
     }
     for r in &rows {
@@ -259,7 +253,7 @@ fn ls(target: &str, how: &ListStyle, out: &mut dyn Write) -> Result<(), CliError
         let link = r.error.clone().unwrap_or_else(|| link_text(r));
         let label = labels
             .get(&r.path)
-            .map(|l| format!("[{} {}]", l.label.convention.name(), l.label.text()))
+            .map(|l| format!("[{}]", l.label.full_text()))
             .unwrap_or_default();
         if how.tsv {
             writeln!(out, "{}\t{kind}\t{shape}\t{dtype}\t{link}\t{label}", r.path)?;

@@ -57,6 +57,17 @@ impl Label {
         }
     }
 
+    /// The label with its convention's name in front (`deepdish list (4 items)`), unless the
+    /// kind already says it (`Keras model`, `netCDF-4 file`).
+    pub fn full_text(&self) -> String {
+        let name = self.convention.name();
+        if self.kind.to_lowercase().starts_with(&name.to_lowercase()) {
+            self.text()
+        } else {
+            format!("{name} {}", self.text())
+        }
+    }
+
     /// `list (4 items)`, `NXdata`.
     pub fn text(&self) -> String {
         match &self.detail {
@@ -482,6 +493,10 @@ mod tests {
         let label = recognise(&list, &none).unwrap();
         assert_eq!(label.convention, Convention::Deepdish);
         assert_eq!(label.text(), "list (4 items)");
+        assert_eq!(label.full_text(), "deepdish list (4 items)");
+        let root = group("/", vec![attr("DEEPDISH_IO_VERSION", Value::Int(12))]);
+        let label = recognise(&root, &none).unwrap();
+        assert_eq!(label.full_text(), "deepdish file (version 12)");
         let nothing = group("/none", vec![attr("TITLE", text("nonetype:"))]);
         assert_eq!(recognise(&nothing, &none).unwrap().text(), "None");
         // A PyTables group with some other title is not deepdish.
