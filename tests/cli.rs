@@ -240,3 +240,119 @@ fn render_draws_images_and_cuts_stacks() {
     );
     assert!(!bad.exists());
 }
+
+#[test]
+fn export_writes_csv_and_npy_that_read_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = common::demo();
+    // CSV of the compound table: a header of field names, values exact.
+    let csv_path = dir.path().join("events.csv");
+    let r = common::run(&[
+        "export",
+        &format!("{demo}::/tables/events"),
+        "--out",
+        csv_path.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let mut rows = csv::Reader::from_path(&csv_path).unwrap();
+    assert_eq!(
+        rows.headers().unwrap(),
+        vec!["time", "channel", "energy", "label"]
+    );
+    let rows: Vec<csv::StringRecord> = rows.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 1000);
+    assert_eq!(&rows[0][2], "510.32123");
+    assert_eq!(&rows[1][3], "beta");
+    assert_eq!(&rows[999][1], "7");
+
+    // NPY of a strided cut of the stack, in its own type, against the file read directly.
+    let npy_path = dir.path().join("cut.npy");
+    let r = common::run(&[
+        "export",
+        &format!("{demo}::/images/stack"),
+        "--slice",
+        "3,::2,-10:",
+        "--out",
+        npy_path.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let got: ndarray::Array2<u16> = ndarray_npy::read_npy(&npy_path).unwrap();
+    let file = hdf5::File::open(&demo).unwrap();
+    let want: ndarray::Array2<u16> = file
+        .dataset("images/stack")
+        .unwrap()
+        .read_slice(ndarray::s![3, ..;2, 86..])
+        .unwrap();
+    assert_eq!(got, want);
+
+    // A compound as a structured NPY, checked by numpy when this machine has it.
+    let structured = dir.path().join("events.npy");
+    let r = common::run(&[
+        "export",
+        &format!("{demo}::/tables/events"),
+        "--out",
+        structured.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let python = std::env::var_os("HOME")
+        .map(|h| std::path::Path::new(&h).join(".cache/hdfscope-venv/bin/python"))
+        .filter(|p| p.exists());
+    let check = "import numpy, sys; a = numpy.load(sys.argv[1]); \
+                 assert a.dtype.names == ('time', 'channel', 'energy', 'label'), a.dtype; \
+                 assert a.shape == (1000,); assert a['label'][1] == b'beta'; \
+                 assert a['channel'][999] == 7; print(float(a['energy'][0]))";
+    match python.map(|p| {
+        std::process::Command::new(p)
+            .args(["-c", check, structured.to_str().unwrap()])
+            .output()
+            .unwrap()
+    }) {
+        Some(out) if String::from_utf8_lossy(&out.stderr).contains("No module named") => {
+            eprintln!("SKIPPED: numpy is not installed in the venv");
+        }
+        Some(out) => {
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert_eq!(
+                String::from_utf8_lossy(&out.stdout).trim(),
+                "510.32122802734375"
+            );
+        }
+        None => eprintln!("SKIPPED: no Python venv with numpy to check the structured NPY"),
+    }
+}
+
+#[test]
+fn export_never_writes_onto_the_file_it_reads_and_refuses_unknown_formats() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("data.h5");
+    std::fs::copy(common::demo(), &source).unwrap();
+    // Another name for the same file (a hard link) is still the file being read.
+    let alias = dir.path().join("data.csv");
+    std::fs::hard_link(&source, &alias).unwrap();
+    let before = std::fs::read(&source).unwrap();
+    let r = common::run(&[
+        "export",
+        &format!("{}::/tables/events", source.display()),
+        "--out",
+        alias.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, Some(1));
+    assert!(r.stderr.contains("open in the viewer"), "{}", r.stderr);
+    assert_eq!(
+        std::fs::read(&source).unwrap(),
+        before,
+        "the source is untouched"
+    );
+    let r = common::run(&[
+        "export",
+        &format!("{}::/tables/events", source.display()),
+        "--out",
+        dir.path().join("x.txt").to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, Some(1));
+    assert!(r.stderr.contains(".csv or .npy"), "{}", r.stderr);
+}

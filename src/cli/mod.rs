@@ -14,7 +14,11 @@ use clap::{Parser, Subcommand};
 use serde_json::json;
 use thiserror::Error;
 
-use crate::model::{AttrValue, LinkType, ObjectKind, parse_slice, split_target, values_text};
+use crate::export::{Destination, ExportError, Format, Writer, refuse_open_files};
+use crate::model::{
+    AttrValue, AxisSlice, Hyperslab, LinkType, ObjectKind, parse_slice, resolve, split_target,
+    values_text,
+};
 use crate::reader::{H5File, ReadError};
 
 /// Default cap for `get`, in decoded bytes: plenty for a terminal, far from exhausting memory.
@@ -81,6 +85,21 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Save a dataset selection as CSV or NPY (by the extension of --out), streamed block
+    /// by block through a temporary file renamed into place.
+    Export {
+        /// FILE::/path
+        target: String,
+        /// numpy-like selection, e.g. "10:20,3,::2" (an integer drops its axis).
+        #[arg(long, allow_hyphen_values = true)]
+        slice: Option<String>,
+        /// The file to write: .csv or .npy.
+        #[arg(long)]
+        out: PathBuf,
+        /// CSV without the first line of column names.
+        #[arg(long)]
+        no_header: bool,
+    },
     /// Print the values of a dataset selection.
     Get {
         /// FILE::/path
@@ -104,6 +123,8 @@ pub enum CliError {
     Output(#[from] std::io::Error),
     #[error("`render` draws with the viewer; run it through the hdfscope binary")]
     NeedsViewer,
+    #[error("{0}")]
+    Export(#[from] ExportError),
 }
 
 fn open(file: &Path) -> Result<H5File, CliError> {
@@ -143,6 +164,12 @@ pub fn run(command: &Command, out: &mut dyn Write) -> Result<(), CliError> {
             ls(target, &how, out)
         }
         Command::Info { target, json } => info(target, *json, out),
+        Command::Export {
+            target,
+            slice,
+            out: dest,
+            no_header,
+        } => export(target, slice.as_deref(), dest, !*no_header, out),
         Command::Get {
             target,
             slice,
@@ -422,6 +449,125 @@ fn get(
         writeln!(out, "{}", values_text(&values))?;
     }
     Ok(())
+}
+
+/// Bytes of decoded values read per block of an export.
+const EXPORT_BLOCK_BYTES: u64 = 16 << 20;
+
+fn export(
+    target: &str,
+    slice: Option<&str>,
+    dest_path: &Path,
+    header: bool,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    let (file_path, path) = split_target(target);
+    let format = Format::of(dest_path)?;
+    // The file being read counts as open: it is never written to.
+    refuse_open_files(dest_path, std::slice::from_ref(&file_path))?;
+    let file = open(&file_path)?;
+    let info = file.info(&path).map_err(in_file(&file_path))?;
+    let object = |source| CliError::Object {
+        file: file_path.clone(),
+        source,
+    };
+    let Some(ds) = info.dataset else {
+        return Err(object(ReadError::Unsupported {
+            path,
+            what: "is not a dataset; only datasets can be exported".to_owned(),
+        }));
+    };
+    let dims = ds.shape.dims().to_vec();
+    let axes = parse_slice(slice.unwrap_or("")).map_err(|source| {
+        object(ReadError::Slice {
+            path: path.clone(),
+            source,
+        })
+    })?;
+    let sel = if dims.is_empty() && axes.is_empty() {
+        Hyperslab::all(&[])
+    } else {
+        resolve(&axes, &dims).map_err(|source| {
+            object(ReadError::Slice {
+                path: path.clone(),
+                source,
+            })
+        })?
+    };
+    let shape = sel.result_shape();
+    let mut dest = Destination::create(dest_path)?;
+    let mut writer = Writer::new(format, &ds.dtype, &shape, header, &mut dest)?;
+    // Whole rows of the first axis kept, about EXPORT_BLOCK_BYTES at a time.
+    let first = sel.keep.iter().position(|k| *k);
+    let rows = first.map_or(1, |a| sel.count[a]);
+    let per_row = (sel.element_count() / rows.max(1)).max(1);
+    let element = ds.dtype.size().unwrap_or(16).max(1) as u64;
+    let step = (EXPORT_BLOCK_BYTES / (per_row * element)).max(1);
+    // A selection without a kept axis is one block; an empty one writes just the header.
+    let blocks = if first.is_some() { rows } else { 1 };
+    let mut done = 0;
+    while done < blocks {
+        let n = step.min(blocks - done);
+        let piece = match first {
+            Some(a) => block_slice(&sel, a, done, n),
+            None => slice_of(&sel),
+        };
+        let values = file
+            .read(
+                &path,
+                &piece,
+                EXPORT_BLOCK_BYTES.max(per_row * element * n) * 2,
+            )
+            .map_err(in_file(&file_path))?;
+        writer.block(&values, &mut dest)?;
+        done += n;
+    }
+    dest.finish()?;
+    writeln!(
+        out,
+        "wrote {} ({} of {path})",
+        dest_path.display(),
+        shape_text(&shape)
+    )?;
+    Ok(())
+}
+
+/// The selection `sel` as slices, with rows `from..from+n` of axis `a` only.
+fn block_slice(sel: &Hyperslab, a: usize, from: u64, n: u64) -> Vec<AxisSlice> {
+    let mut piece = sel.clone();
+    piece.start[a] += from * sel.stride[a];
+    piece.count[a] = n;
+    slice_of(&piece)
+}
+
+/// A resolved hyperslab back as numpy-like slices (integer axes stay integers).
+fn slice_of(sel: &Hyperslab) -> Vec<AxisSlice> {
+    (0..sel.start.len())
+        .map(|a| {
+            let (start, stride, count) = (
+                sel.start[a] as i64,
+                sel.stride[a] as i64,
+                sel.count[a] as i64,
+            );
+            if sel.keep[a] {
+                AxisSlice::Range {
+                    start: Some(start),
+                    stop: Some(start + (count - 1).max(0) * stride + 1),
+                    step: Some(stride),
+                }
+            } else {
+                AxisSlice::Index(start)
+            }
+        })
+        .collect()
+}
+
+fn shape_text(shape: &[usize]) -> String {
+    if shape.is_empty() {
+        return "a scalar".to_owned();
+    }
+    let dims: Vec<String> = shape.iter().map(ToString::to_string).collect();
+    dims.join(" x ")
 }
 
 #[cfg(test)]

@@ -1,0 +1,209 @@
+//! Writing what the user sees to new files: CSV and NPY of a dataset's values, streamed
+//! block by block, never the whole selection in memory.
+//!
+//! Every export goes to a temporary file in the destination's folder and is renamed into
+//! place only when complete ([`Destination`]): a failure or a cancel leaves any existing
+//! file untouched. A destination that is one of the files being viewed is refused
+//! (compared by file identity, not by path text). Pure writers over [`Values`]: never
+//! touches libhdf5 or egui; the caller reads the blocks.
+
+mod csv;
+mod npy;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use thiserror::Error;
+
+pub use self::csv::CsvWriter;
+pub use self::npy::NpyWriter;
+use crate::model::{DType, Values};
+
+/// What an export writes, chosen by the destination's extension.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Npy,
+}
+
+impl Format {
+    pub fn of(path: &Path) -> Result<Self, ExportError> {
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        match ext.as_deref() {
+            Some("csv") => Ok(Self::Csv),
+            Some("npy") => Ok(Self::Npy),
+            _ => Err(ExportError::Format(path.to_path_buf())),
+        }
+    }
+}
+
+/// Why an export failed. Every variant names the destination.
+#[derive(Debug, Error)]
+pub enum ExportError {
+    #[error("{}: cannot export there: the format comes from the extension (.csv or .npy)", .0.display())]
+    Format(PathBuf),
+    #[error("{}: refusing to write onto a file that is open in the viewer", .0.display())]
+    OpenFile(PathBuf),
+    #[error("{}: {what}", path.display())]
+    Unsupported { path: PathBuf, what: String },
+    #[error("{}: cannot write: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+impl ExportError {
+    fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Self + '_ {
+        move |source| Self::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
+/// Refuses `dest` when it is the same file as one of `open` (hard links and other
+/// spellings of the path included).
+pub fn refuse_open_files(dest: &Path, open: &[PathBuf]) -> Result<(), ExportError> {
+    let same = open
+        .iter()
+        .any(|o| same_file::is_same_file(dest, o).unwrap_or(false));
+    if same {
+        Err(ExportError::OpenFile(dest.to_path_buf()))
+    } else {
+        Ok(())
+    }
+}
+
+/// A file being written: a temporary file beside the destination until [`Destination::
+/// finish`] renames it into place; dropped unfinished, it is deleted and the destination
+/// is untouched.
+pub struct Destination {
+    path: PathBuf,
+    tmp: tempfile::NamedTempFile,
+    out: std::io::BufWriter<std::fs::File>,
+}
+
+impl Destination {
+    pub fn create(path: &Path) -> Result<Self, ExportError> {
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        let tmp = tempfile::Builder::new()
+            .prefix(".hdfscope-export-")
+            .suffix(".partial")
+            .tempfile_in(dir)
+            .map_err(ExportError::io(path))?;
+        let file = tmp.reopen().map_err(ExportError::io(path))?;
+        Ok(Self {
+            path: path.to_path_buf(),
+            tmp,
+            out: std::io::BufWriter::with_capacity(1 << 20, file),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Flushes everything to disk and renames the file into place.
+    pub fn finish(mut self) -> Result<(), ExportError> {
+        let path = self.path.clone();
+        self.out.flush().map_err(ExportError::io(&path))?;
+        self.out
+            .get_ref()
+            .sync_all()
+            .map_err(ExportError::io(&path))?;
+        self.tmp
+            .persist(&path)
+            .map(drop)
+            .map_err(|e| ExportError::io(&path)(e.error))
+    }
+}
+
+impl Write for Destination {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.out.write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
+}
+
+/// Writes blocks of a selection, first axis first, in one format.
+pub enum Writer {
+    Csv(CsvWriter),
+    Npy(NpyWriter),
+}
+
+impl Writer {
+    /// A writer of a selection of `shape` (after integer indices dropped their axes) of
+    /// elements of `dtype`, in `format`; `header` asks CSV for a first line of names.
+    pub fn new(
+        format: Format,
+        dtype: &DType,
+        shape: &[usize],
+        header: bool,
+        dest: &mut Destination,
+    ) -> Result<Self, ExportError> {
+        match format {
+            Format::Csv => CsvWriter::new(dtype, shape, header, dest).map(Self::Csv),
+            Format::Npy => NpyWriter::new(dtype, shape, dest).map(Self::Npy),
+        }
+    }
+
+    /// Writes the next block: whole rows along the first axis (the whole value for a
+    /// scalar), in order.
+    pub fn block(&mut self, values: &Values, dest: &mut Destination) -> Result<(), ExportError> {
+        match self {
+            Self::Csv(w) => w.block(values, dest),
+            Self::Npy(w) => w.block(values, dest),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unfinished_export_leaves_the_old_file_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.csv");
+        std::fs::write(&path, "old contents\n").unwrap();
+        {
+            let mut d = Destination::create(&path).unwrap();
+            d.write_all(b"half of the new").unwrap();
+            // Dropped without finish: a failure or a cancel.
+        }
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "old contents\n");
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(left.len(), 1, "no temporary file left behind");
+        let mut d = Destination::create(&path).unwrap();
+        d.write_all(b"new\n").unwrap();
+        d.finish().unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "new\n");
+    }
+
+    #[test]
+    fn open_files_are_refused_by_identity() {
+        let dir = tempfile::tempdir().unwrap();
+        let viewed = dir.path().join("data.h5");
+        std::fs::write(&viewed, b"x").unwrap();
+        // Another spelling of the same path.
+        let other = dir.path().join(".").join("data.h5");
+        assert!(matches!(
+            refuse_open_files(&other, std::slice::from_ref(&viewed)),
+            Err(ExportError::OpenFile(_))
+        ));
+        let fresh = dir.path().join("new.csv");
+        assert!(refuse_open_files(&fresh, &[viewed]).is_ok());
+        assert_eq!(Format::of(Path::new("a.NPY")).unwrap(), Format::Npy);
+        assert!(Format::of(Path::new("a.txt")).is_err());
+    }
+}
