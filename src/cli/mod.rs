@@ -14,10 +14,9 @@ use clap::{Parser, Subcommand};
 use serde_json::json;
 use thiserror::Error;
 
-use crate::export::{Destination, ExportError, Format, Writer, refuse_open_files};
+use crate::export::{self, Destination, ExportError, Format, Writer, refuse_open_files};
 use crate::model::{
-    AttrValue, AxisSlice, Hyperslab, LinkType, ObjectKind, parse_slice, resolve, split_target,
-    values_text,
+    AttrValue, Hyperslab, LinkType, ObjectKind, parse_slice, resolve, split_target, values_text,
 };
 use crate::reader::{H5File, ReadError};
 
@@ -453,6 +452,9 @@ fn get(
 
 /// Bytes of decoded values read per block of an export.
 const EXPORT_BLOCK_BYTES: u64 = 16 << 20;
+/// The most one block may decode to: a single row larger than this cannot be streamed and
+/// is refused with the size, rather than exhausting memory.
+const EXPORT_READ_CAP: u64 = 1 << 30;
 
 fn export(
     target: &str,
@@ -497,30 +499,12 @@ fn export(
     let shape = sel.result_shape();
     let mut dest = Destination::create(dest_path)?;
     let mut writer = Writer::new(format, &ds.dtype, &shape, header, &mut dest)?;
-    // Whole rows of the first axis kept, about EXPORT_BLOCK_BYTES at a time.
-    let first = sel.keep.iter().position(|k| *k);
-    let rows = first.map_or(1, |a| sel.count[a]);
-    let per_row = (sel.element_count() / rows.max(1)).max(1);
     let element = ds.dtype.size().unwrap_or(16).max(1) as u64;
-    let step = (EXPORT_BLOCK_BYTES / (per_row * element)).max(1);
-    // A selection without a kept axis is one block; an empty one writes just the header.
-    let blocks = if first.is_some() { rows } else { 1 };
-    let mut done = 0;
-    while done < blocks {
-        let n = step.min(blocks - done);
-        let piece = match first {
-            Some(a) => block_slice(&sel, a, done, n),
-            None => slice_of(&sel),
-        };
+    for piece in export::plan(&sel, element, EXPORT_BLOCK_BYTES) {
         let values = file
-            .read(
-                &path,
-                &piece,
-                EXPORT_BLOCK_BYTES.max(per_row * element * n) * 2,
-            )
+            .read(&path, &piece, EXPORT_READ_CAP)
             .map_err(in_file(&file_path))?;
         writer.block(&values, &mut dest)?;
-        done += n;
     }
     dest.finish()?;
     writeln!(
@@ -530,36 +514,6 @@ fn export(
         shape_text(&shape)
     )?;
     Ok(())
-}
-
-/// The selection `sel` as slices, with rows `from..from+n` of axis `a` only.
-fn block_slice(sel: &Hyperslab, a: usize, from: u64, n: u64) -> Vec<AxisSlice> {
-    let mut piece = sel.clone();
-    piece.start[a] += from * sel.stride[a];
-    piece.count[a] = n;
-    slice_of(&piece)
-}
-
-/// A resolved hyperslab back as numpy-like slices (integer axes stay integers).
-fn slice_of(sel: &Hyperslab) -> Vec<AxisSlice> {
-    (0..sel.start.len())
-        .map(|a| {
-            let (start, stride, count) = (
-                sel.start[a] as i64,
-                sel.stride[a] as i64,
-                sel.count[a] as i64,
-            );
-            if sel.keep[a] {
-                AxisSlice::Range {
-                    start: Some(start),
-                    stop: Some(start + (count - 1).max(0) * stride + 1),
-                    step: Some(stride),
-                }
-            } else {
-                AxisSlice::Index(start)
-            }
-        })
-        .collect()
 }
 
 fn shape_text(shape: &[usize]) -> String {

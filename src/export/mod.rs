@@ -9,6 +9,7 @@
 
 mod csv;
 mod npy;
+mod plan;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -17,6 +18,7 @@ use thiserror::Error;
 
 pub use self::csv::CsvWriter;
 pub use self::npy::NpyWriter;
+pub use self::plan::plan;
 use crate::model::{DType, Values};
 
 /// What an export writes, chosen by the destination's extension.
