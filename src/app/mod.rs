@@ -489,6 +489,7 @@ impl HdfscopeApp {
             Response::Progress { .. }
             | Response::Tile { .. }
             | Response::Cells { .. }
+            | Response::Exported { .. }
             | Response::Data { .. } => {}
             Response::Indexed { entries, done, .. } => {
                 if let Some(f) = self.file_mut(file) {

@@ -38,12 +38,22 @@ pub use self::server::{WORKER_ARG, worker_main};
 use self::tiles::{Tile, TileImage};
 pub use self::worker::WorkerKind;
 use self::worker::{Event, Worker};
+use crate::export::{
+    Destination, Format as ExportFormat, Writer as ExportWriter, plan as export_plan,
+    refuse_open_files,
+};
 use crate::model::{
-    Block, Calibration, ChildPage, Grid, Line, ObjectId, ObjectInfo, Plane, Value, Values,
+    AxisSlice, Block, Calibration, ChildPage, DType, Grid, Hyperslab, Line, ObjectId, ObjectInfo,
+    Plane, Value, Values,
 };
 
 /// Links fetched per listing request.
 pub const PAGE: usize = 1_000;
+
+/// Bytes of decoded values an export reads per block, and the most one block may decode to
+/// (a single row larger than that cannot be streamed and is refused with its size).
+const EXPORT_BLOCK_BYTES: u64 = 16 << 20;
+const EXPORT_READ_CAP: u64 = 1 << 30;
 
 /// The most samples one [`Request::Samples`] may ask for (128 MiB of `f64`).
 pub const MAX_SAMPLES: u64 = 1 << 24;
@@ -136,6 +146,21 @@ pub struct TableSource {
     pub outside: bool,
 }
 
+/// What an export saves and where.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExportSpec {
+    pub file: FileId,
+    pub path: String,
+    /// The dataset's element type, and its selection resolved against its shape.
+    pub dtype: DType,
+    pub sel: Hyperslab,
+    pub dest: PathBuf,
+    /// CSV: a first line of column names.
+    pub header: bool,
+    /// As for [`LineSource::outside`].
+    pub outside: bool,
+}
+
 /// Test and diagnostic requests.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Probe {
@@ -218,6 +243,15 @@ pub enum Request {
         view: View,
         source: TableSource,
         blocks: Vec<Block>,
+    },
+    /// Save a selection of a dataset to a new file (CSV or NPY, by `dest`'s extension):
+    /// blocks are read in order by the data workers and written by the loader thread
+    /// through a temporary file renamed into place at the end; [`Response::Exported`]
+    /// reports each block, then one final answer. Cancelling deletes the temporary file and
+    /// leaves any existing `dest` untouched; a `dest` that is an open file is refused.
+    Export {
+        req: ReqId,
+        export: ExportSpec,
     },
     /// Stop a data request; it is answered with [`Outcome::Cancelled`].
     Cancel {
@@ -305,6 +339,8 @@ pub enum Response {
         tile: Tile,
         image: Arc<TileImage>,
     },
+    /// `done` of `total` blocks of an export are written.
+    Exported { req: ReqId, done: u64, total: u64 },
     /// One block of a [`Request::Cells`]: rows x dataset columns of decoded values.
     Cells {
         req: ReqId,
@@ -324,9 +360,11 @@ impl Response {
             | Self::Info { file, .. }
             | Self::Stat { file, .. }
             | Self::Indexed { file, .. } => Some(*file),
-            Self::Progress { .. } | Self::Tile { .. } | Self::Cells { .. } | Self::Data { .. } => {
-                None
-            }
+            Self::Progress { .. }
+            | Self::Tile { .. }
+            | Self::Cells { .. }
+            | Self::Exported { .. }
+            | Self::Data { .. } => None,
         }
     }
 
@@ -339,6 +377,7 @@ impl Response {
                 | Self::Progress { .. }
                 | Self::Tile { .. }
                 | Self::Cells { .. }
+                | Self::Exported { .. }
                 | Self::Stat { .. }
         )
     }
@@ -472,6 +511,8 @@ enum Origin {
     SampleWindow(CacheKey),
     /// A tile or a block of cells.
     Part(CacheKey),
+    /// The next block of export `req`.
+    ExportBlock(ReqId),
     Probe(ReqId),
     Control,
 }
@@ -600,6 +641,20 @@ struct SampleRead {
     needed: Vec<u64>,
 }
 
+/// An export being written: the reads still to do, in order, one at a time.
+struct ExportRun {
+    req: ReqId,
+    file: FileId,
+    path: String,
+    outside: bool,
+    plan: VecDeque<Vec<AxisSlice>>,
+    total: u64,
+    /// A block is being read.
+    reading: bool,
+    dest: Destination,
+    writer: ExportWriter,
+}
+
 /// A tiles or cells request waiting for its parts.
 struct PartRead {
     req: ReqId,
@@ -629,6 +684,7 @@ struct Dispatcher {
     overviews: Vec<Overview>,
     reads: Vec<SampleRead>,
     part_reads: Vec<PartRead>,
+    exports: Vec<ExportRun>,
     /// Sample windows and tiles being read, so two requests never read the same one twice.
     reading: HashSet<CacheKey>,
     probes: VecDeque<(ReqId, Probe)>,
@@ -658,6 +714,7 @@ impl Dispatcher {
             overviews: Vec::new(),
             reads: Vec::new(),
             part_reads: Vec::new(),
+            exports: Vec::new(),
             reading: HashSet::new(),
             probes: VecDeque::new(),
             cache,
@@ -794,6 +851,7 @@ impl Dispatcher {
                     prefetch: false,
                 });
             }
+            Request::Export { req, export } => self.export(req, export),
             Request::Cancel { req } => self.cancel(req),
             Request::SetCacheLimit { bytes } => self.cache.set_limit(bytes),
             Request::Probe { req, probe } => self.probes.push_back((req, probe)),
@@ -929,6 +987,96 @@ impl Dispatcher {
         self.complete_reads();
     }
 
+    /// Starts an export: the destination and the writer now (so a bad destination fails at
+    /// once), the blocks as workers come free.
+    fn export(&mut self, req: ReqId, e: ExportSpec) {
+        let open: Vec<PathBuf> = self.files.values().map(|f| f.path.clone()).collect();
+        let started = (|| {
+            if !self.files.contains_key(&e.file) {
+                return Err("the file is not open".to_owned());
+            }
+            let format = ExportFormat::of(&e.dest).map_err(|x| x.to_string())?;
+            refuse_open_files(&e.dest, &open).map_err(|x| x.to_string())?;
+            let mut dest = Destination::create(&e.dest).map_err(|x| x.to_string())?;
+            let shape = e.sel.result_shape();
+            let writer = ExportWriter::new(format, &e.dtype, &shape, e.header, &mut dest)
+                .map_err(|x| x.to_string())?;
+            let element = e.dtype.size().unwrap_or(16) as u64;
+            let plan: VecDeque<_> = export_plan(&e.sel, element, EXPORT_BLOCK_BYTES).into();
+            Ok(ExportRun {
+                req,
+                file: e.file,
+                path: e.path.clone(),
+                outside: e.outside,
+                total: plan.len() as u64,
+                plan,
+                reading: false,
+                dest,
+                writer,
+            })
+        })();
+        match started {
+            Ok(run) if run.plan.is_empty() => self.finish_export(run),
+            Ok(run) => self.exports.push(run),
+            Err(msg) => self.data(req, Outcome::Failed(msg)),
+        }
+    }
+
+    /// Writes a block that arrived; the last one renames the file into place.
+    fn export_block(&mut self, req: ReqId, values: &Values) {
+        let Some(pos) = self.exports.iter().position(|x| x.req == req) else {
+            return;
+        };
+        let run = &mut self.exports[pos];
+        run.reading = false;
+        match run.writer.block(values, &mut run.dest) {
+            Ok(()) => {
+                let (done, total) = (run.total - run.plan.len() as u64, run.total);
+                self.reply(Response::Exported { req, done, total });
+                if done == total {
+                    let run = self.exports.remove(pos);
+                    self.finish_export(run);
+                }
+            }
+            Err(e) => {
+                // Dropping the run deletes the temporary file.
+                self.exports.remove(pos);
+                self.data(req, Outcome::Failed(e.to_string()));
+            }
+        }
+    }
+
+    fn finish_export(&mut self, run: ExportRun) {
+        let outcome = match run.dest.finish() {
+            Ok(()) => Outcome::Done,
+            Err(e) => Outcome::Failed(e.to_string()),
+        };
+        self.data(run.req, outcome);
+    }
+
+    /// The next block of the oldest export not reading one (blocks are written in order).
+    fn next_export_block(&mut self) -> Option<(Job, Origin)> {
+        let files = &self.files;
+        let run = self
+            .exports
+            .iter_mut()
+            .find(|x| !x.reading && !x.plan.is_empty())?;
+        let file = files.get(&run.file).map(|f| FileRef {
+            id: run.file,
+            path: f.path.clone(),
+        })?;
+        let slice = run.plan.pop_front()?;
+        run.reading = true;
+        let job = Job::Read {
+            file,
+            path: run.path.clone(),
+            slice,
+            cap_bytes: EXPORT_READ_CAP,
+            outside: run.outside,
+        };
+        Some((job, Origin::ExportBlock(run.req)))
+    }
+
     /// Starts a tiles or cells request: parts in the cache are answered at once.
     fn parts(&mut self, mut read: PartRead) {
         if !self.files.contains_key(&read.source.file()) {
@@ -1025,9 +1173,16 @@ impl Dispatcher {
     }
 
     fn cancel(&mut self, req: ReqId) {
-        let count =
-            |d: &Self| d.overviews.len() + d.reads.len() + d.part_reads.len() + d.probes.len();
+        let count = |d: &Self| {
+            d.overviews.len()
+                + d.reads.len()
+                + d.part_reads.len()
+                + d.probes.len()
+                + d.exports.len()
+        };
         let before = count(self);
+        // Dropping an export's run deletes its temporary file.
+        self.exports.retain(|x| x.req != req);
         self.overviews.retain(|o| o.req != req);
         self.reads.retain(|r| r.req != req);
         self.part_reads.retain(|t| t.req != req);
@@ -1085,6 +1240,7 @@ impl Dispatcher {
         self.next_sample_window()
             .or_else(|| self.next_part(false))
             .or_else(|| self.next_overview_window())
+            .or_else(|| self.next_export_block())
             .or_else(|| self.next_part(true))
             .or_else(|| self.next_meta_job())
     }
@@ -1484,6 +1640,10 @@ impl Dispatcher {
                     Err(e) => self.fail(&Origin::Part(key), e),
                 }
             }
+            (Origin::ExportBlock(req), Reply::Values(result)) => match result {
+                Ok(values) => self.export_block(req, &values),
+                Err(e) => self.fail(&Origin::ExportBlock(req), e),
+            },
             (Origin::Probe(req), Reply::Environment(vars)) if cancelled.is_none() => {
                 self.data(req, Outcome::Environment(vars));
             }
@@ -1602,6 +1762,13 @@ impl Dispatcher {
                 }
             }
             Origin::Probe(req) => self.data(req, Outcome::Failed(msg)),
+            Origin::ExportBlock(req) => {
+                let before = self.exports.len();
+                self.exports.retain(|x| x.req != req);
+                if self.exports.len() != before {
+                    self.data(req, Outcome::Failed(msg));
+                }
+            }
             Origin::Control => {}
         }
     }
@@ -2160,5 +2327,87 @@ mod tests {
             e.contains("demo.h5") && e.contains("/tables/nothing"),
             "{e}"
         );
+    }
+
+    fn export_spec(path: &str, slice: &str, dims: &[u64], dest: PathBuf) -> ExportSpec {
+        let sel = crate::model::resolve(&crate::model::parse_slice(slice).unwrap(), dims).unwrap();
+        let file = crate::reader::H5File::open(&demo()).unwrap();
+        let dtype = file.info(path).unwrap().dataset.unwrap().dtype;
+        ExportSpec {
+            file: 1,
+            path: path.into(),
+            dtype,
+            sel,
+            dest,
+            header: true,
+            outside: false,
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn exports_stream_blocks_into_place_and_cancel_cleanly() {
+        let mut l = spawn();
+        open_demo(&mut l);
+        let dir = tempfile::tempdir().unwrap();
+        let csv = dir.path().join("events.csv");
+        l.send(Request::Export {
+            req: 1,
+            export: export_spec("/tables/events", "10:13", &[1000], csv.clone()),
+        });
+        let got = settle(&mut l);
+        assert!(matches!(outcome(&got, 1), Outcome::Done), "{got:?}");
+        assert!(got.iter().any(|r| matches!(
+            r,
+            Response::Exported {
+                req: 1,
+                done: 1,
+                total: 1
+            }
+        )));
+        let text = std::fs::read_to_string(&csv).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], "time,channel,energy,label");
+        assert_eq!(lines.len(), 4);
+        assert!(lines[1].ends_with(",2,555.3217,alpha"), "{}", lines[1]);
+
+        // The open demo file under another name is refused, and a cancelled export leaves
+        // nothing.
+        let alias = dir.path().join("demo.csv");
+        std::os::unix::fs::symlink(demo(), &alias).unwrap();
+        l.send(Request::Export {
+            req: 2,
+            export: export_spec("/tables/events", ":", &[1000], alias),
+        });
+        std::fs::write(dir.path().join("stack.npy"), b"previous").unwrap();
+        // Occupy every data worker (at most 4) so the export's block waits, then cancel it.
+        for n in 0..4 {
+            l.send(fault(10 + n, Fault::Sleep(300)));
+        }
+        l.send(Request::Export {
+            req: 4,
+            export: export_spec(
+                "/images/stack",
+                ":",
+                &[16, 96, 96],
+                dir.path().join("stack.npy"),
+            ),
+        });
+        l.send(Request::Cancel { req: 4 });
+        let got = settle(&mut l);
+        let Outcome::Failed(e) = outcome(&got, 2) else {
+            panic!("{got:?}")
+        };
+        assert!(e.contains("open in the viewer"), "{e}");
+        assert!(matches!(outcome(&got, 4), Outcome::Cancelled), "{got:?}");
+        assert_eq!(
+            std::fs::read(dir.path().join("stack.npy")).unwrap(),
+            b"previous"
+        );
+        let names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names.len(), 3, "no temporary file left: {names:?}");
     }
 }

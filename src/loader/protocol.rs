@@ -14,7 +14,8 @@ use thiserror::Error;
 
 use super::tiles::TileData;
 use crate::model::{
-    Block, Calibration, ChildPage, Grid, Line, ObjectId, ObjectInfo, Patch, Plane, Values,
+    AxisSlice, Block, Calibration, ChildPage, Grid, Line, ObjectId, ObjectInfo, Patch, Plane,
+    Values,
 };
 
 /// Identifies one opening of a file; a reload gets a new id, so stale answers are ignored.
@@ -88,6 +89,14 @@ pub enum Job {
         block: Block,
         outside: bool,
     },
+    /// A selection of a dataset, decoded (a block of an export).
+    Read {
+        file: FileRef,
+        path: String,
+        slice: Vec<AxisSlice>,
+        cap_bytes: u64,
+        outside: bool,
+    },
     /// The `HDF5_*` environment variables the worker sees (to prove they were removed).
     Environment,
     /// Test hook: misbehave the way libhdf5 can on a hostile file.
@@ -104,7 +113,8 @@ impl Job {
             | Self::Summarise { file, path, .. }
             | Self::Samples { file, path, .. }
             | Self::Tile { file, path, .. }
-            | Self::Cells { file, path, .. } => Some((file, path)),
+            | Self::Cells { file, path, .. }
+            | Self::Read { file, path, .. } => Some((file, path)),
             Self::Close(_) | Self::Environment | Self::Fault(_) => None,
         }
     }
@@ -233,6 +243,8 @@ pub enum Reply {
     Tile(Result<TileData, String>),
     /// Rows x dataset columns of decoded values.
     Cells(Result<Values, String>),
+    /// The values of a [`Job::Read`].
+    Values(Result<Values, String>),
     Environment(Vec<(String, String)>),
     /// Answer to a `Fault::Sleep`.
     Slept,

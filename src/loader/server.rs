@@ -118,6 +118,20 @@ impl Server {
                             .map_err(|e| named(&file, &e))
                     }),
             ),
+            Job::Read {
+                file,
+                path,
+                slice,
+                cap_bytes,
+                outside,
+            } => Reply::Values(
+                self.enter_folder(&file, outside)
+                    .and_then(|()| self.file(&file))
+                    .and_then(|h| {
+                        h.read(&path, &slice, cap_bytes)
+                            .map_err(|e| named(&file, &e))
+                    }),
+            ),
             Job::Environment => Reply::Environment(
                 std::env::vars()
                     .filter(|(k, _)| k.starts_with("HDF5_"))

@@ -6,7 +6,7 @@
 use thiserror::Error;
 
 /// What one axis of a slice expression asks for.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum AxisSlice {
     /// A single index; drops the axis, as in numpy.
     Index(i64),
