@@ -1278,3 +1278,45 @@ fn a_pytables_table_shows_nested_fields_and_array_members_as_columns() {
     // The root's badge marks the file's writer.
     h.get_by_label("PyTables file");
 }
+
+#[test]
+fn export_saves_what_the_view_shows() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(vec![OpenRequest {
+        path: demo(),
+        select: Some("/tables/events".into()),
+    }]);
+    // The dialog replaced by a fixed path, as a user picking it would.
+    let csv_path = dir.path().join("events.csv");
+    h.state_mut().export_to(csv_path.clone());
+    h.get_by_label("Export…").click();
+    settle(&mut h);
+    h.get_by_label(&format!("Saved {}", csv_path.display()));
+    let text = std::fs::read_to_string(&csv_path).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 1001);
+    assert_eq!(lines[0], "time,channel,energy,label");
+    assert!(lines[1].ends_with(",0,510.32123,gamma"), "{}", lines[1]);
+
+    // An image of a stack: the frame on screen (frame 1 after one step), as NPY.
+    h.get_by_label("expand images").click();
+    settle(&mut h);
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "stack")
+        .click();
+    settle(&mut h);
+    h.get_by_label("next index of axis 0").click();
+    settle(&mut h);
+    let npy_path = dir.path().join("frame.npy");
+    h.state_mut().export_to(npy_path.clone());
+    h.get_by_label("Export…").click();
+    settle(&mut h);
+    let frame: ndarray::Array2<u16> = ndarray_npy::read_npy(&npy_path).unwrap();
+    assert_eq!(frame.dim(), (96, 96));
+    let file = hdf5::File::open(demo()).unwrap();
+    let want: ndarray::Array2<u16> = file
+        .dataset("images/stack")
+        .unwrap()
+        .read_slice(ndarray::s![1, .., ..])
+        .unwrap();
+    assert_eq!(frame, want);
+}

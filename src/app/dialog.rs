@@ -1,4 +1,4 @@
-//! The native Open dialog, run on its own thread so the UI never waits for it.
+//! The native Open and Save dialogs, run on their own thread so the UI never waits for them.
 //!
 //! rfd's portal backend returns at once when no desktop portal (or zenity) exists; a
 //! dialog that comes back empty that fast is reported as unavailable rather than cancelled.
@@ -20,6 +20,15 @@ pub enum DialogResult {
     Unavailable,
 }
 
+/// Which dialog to show.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Pick HDF5 files to open.
+    Open,
+    /// Pick where to save data, suggesting `name` (its extension picks the format).
+    SaveData { name: String },
+}
+
 /// A dialog in flight, if any.
 #[derive(Default)]
 pub struct OpenDialog {
@@ -28,7 +37,7 @@ pub struct OpenDialog {
 
 impl OpenDialog {
     /// Shows the dialog (unless one is already up); `wake` is called when it closes.
-    pub fn start(&mut self, wake: impl Fn() + Send + 'static) -> std::io::Result<()> {
+    pub fn start(&mut self, mode: Mode, wake: impl Fn() + Send + 'static) -> std::io::Result<()> {
         if self.waiting.is_some() {
             return Ok(());
         }
@@ -37,11 +46,20 @@ impl OpenDialog {
             .name("hdfscope-dialog".to_owned())
             .spawn(move || {
                 let started = Instant::now();
-                let picked = rfd::FileDialog::new()
-                    .set_title("Open HDF5 files")
-                    .add_filter("HDF5", &["h5", "hdf5", "he5", "nxs", "nc", "hdf", "mat"])
-                    .add_filter("All files", &["*"])
-                    .pick_files();
+                let picked = match mode {
+                    Mode::Open => rfd::FileDialog::new()
+                        .set_title("Open HDF5 files")
+                        .add_filter("HDF5", &["h5", "hdf5", "he5", "nxs", "nc", "hdf", "mat"])
+                        .add_filter("All files", &["*"])
+                        .pick_files(),
+                    Mode::SaveData { name } => rfd::FileDialog::new()
+                        .set_title("Export data")
+                        .set_file_name(name)
+                        .add_filter("CSV", &["csv"])
+                        .add_filter("NumPy array", &["npy"])
+                        .save_file()
+                        .map(|p| vec![p]),
+                };
                 let result = match picked {
                     Some(paths) if !paths.is_empty() => DialogResult::Picked(paths),
                     _ if started.elapsed() < NO_DIALOG => DialogResult::Unavailable,

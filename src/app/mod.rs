@@ -6,6 +6,7 @@
 
 mod commands;
 mod dialog;
+mod export_flow;
 mod files;
 mod glyphs;
 mod image_view;
@@ -30,7 +31,7 @@ pub use files::{FileState, OpenFile};
 pub use render::{RenderError, RenderOptions, render};
 pub use settings::{Settings, Theme};
 
-use self::dialog::{DialogResult, OpenDialog};
+use self::dialog::{DialogResult, Mode, OpenDialog};
 use self::image_view::{AxisSpec, ImageKind, ImageSpec, ImageView, PaletteSpec};
 use self::inspector::InfoView;
 use self::line_view::{
@@ -133,6 +134,11 @@ pub struct HdfscopeApp {
     scroll_to_selection: bool,
     /// A long attribute value shown whole in a window: (title, text).
     shown_value: Option<(String, String)>,
+    /// The Save dialog of File ▸ Export data, the export in flight, and the path the UI
+    /// tests save to instead of asking.
+    save_dialog: OpenDialog,
+    exporting: Option<export_flow::Exporting>,
+    export_path_override: Option<PathBuf>,
     last_stat: Instant,
     rows: Vec<files::Row>,
     rows_dirty: bool,
@@ -227,6 +233,9 @@ impl HdfscopeApp {
             notices: Vec::new(),
             scroll_to_selection: false,
             shown_value: None,
+            save_dialog: OpenDialog::default(),
+            exporting: None,
+            export_path_override: None,
             last_stat: Instant::now(),
             rows: Vec::new(),
             rows_dirty: true,
@@ -435,7 +444,14 @@ impl HdfscopeApp {
                 }
                 return;
             }
+            Response::Exported { req, done, total } => {
+                self.on_export_progress(req, done, total);
+                return;
+            }
             Response::Data { req, outcome } => {
+                if self.on_export_done(req, &outcome) {
+                    return;
+                }
                 match &mut self.view {
                     Some((_, DataView::Line(v))) if v.owns(req) => v.on_data(req, outcome),
                     Some((_, DataView::Image(v))) if v.owns(req) => v.on_data(req, outcome),
@@ -579,7 +595,7 @@ impl HdfscopeApp {
 
     fn start_dialog(&mut self, ctx: &egui::Context) {
         let ctx = ctx.clone();
-        if let Err(e) = self.dialog.start(move || ctx.request_repaint()) {
+        if let Err(e) = self.dialog.start(Mode::Open, move || ctx.request_repaint()) {
             self.notify(format!("cannot show the Open dialog: {e}"), true);
         }
     }
@@ -646,6 +662,16 @@ impl HdfscopeApp {
             ui.menu_button("File", |ui| {
                 if Command::Open.menu_item(ui, true) {
                     self.start_dialog(ui.ctx());
+                }
+                if ui
+                    .add_enabled(
+                        self.export_target().is_some(),
+                        egui::Button::new("Export data…"),
+                    )
+                    .clicked()
+                {
+                    self.start_export(ui.ctx());
+                    ui.close();
                 }
                 ui.menu_button("Open Recent", |ui| {
                     let mut chosen = None;
@@ -730,6 +756,7 @@ impl HdfscopeApp {
                 ui.separator();
                 ui.weak(status);
             }
+            self.export_status(ui);
             if let Some(n) = self.notices.last() {
                 ui.separator();
                 let text = egui::RichText::new(&n.text);
@@ -1612,6 +1639,7 @@ impl HdfscopeApp {
         let mut rechosen = None;
         let mut rechosen_view = None;
         let mut follow = None;
+        let mut export_clicked = false;
         match self.infos.get(&sel) {
             Some(InfoState::Ready(view)) => {
                 let info = &view.info;
@@ -1658,6 +1686,16 @@ impl HdfscopeApp {
                 if let Some(kind) = self.view_tabs(ui, &sel) {
                     rechosen_view = Some(kind);
                 }
+                if !self.plot_only
+                    && self.view.as_ref().is_some_and(|(s, _)| *s == sel)
+                    && self.export_target().is_some()
+                    && ui
+                        .button("Export…")
+                        .on_hover_text("Save the data this view shows as CSV or NPY")
+                        .clicked()
+                {
+                    export_clicked = true;
+                }
                 match &mut self.view {
                     Some((s, DataView::Line(v))) if *s == sel => {
                         let data = v.data_path().unwrap_or_default().to_owned();
@@ -1700,6 +1738,9 @@ impl HdfscopeApp {
         }
         if let Some(path) = follow {
             self.select(sel.file, path);
+        }
+        if export_clicked {
+            self.start_export(ui.ctx());
         }
         if let Some((key, kind)) = rechosen_view {
             self.view_choices.insert(key, kind);
@@ -1896,6 +1937,7 @@ impl HdfscopeApp {
             ctx.request_repaint_after(Duration::from_millis(100));
         }
         self.poll_dialog();
+        self.poll_save_dialog();
         self.check_files_on_disk(&ctx);
         for c in Command::pressed(&ctx) {
             self.run_command(&ctx, c);

@@ -1,0 +1,223 @@
+//! File ▸ Export data: what the view on screen shows (the dataset and the cut through it),
+//! a Save dialog on its own thread, then the loader's export with progress and Cancel in
+//! the status bar and a notice when it is done.
+//!
+//! Never writes a file itself (the loader does, through a temporary file) and never blocks
+//! the UI.
+
+use std::path::PathBuf;
+
+use super::dialog::{DialogResult, Mode};
+use super::{DataView, HdfscopeApp, InfoState, Selection};
+use crate::loader::{ExportSpec, Outcome, ReqId, Request};
+use crate::model::{AxisSlice, Hyperslab, resolve};
+
+/// An export in flight.
+pub(super) struct Exporting {
+    pub req: ReqId,
+    pub dest: PathBuf,
+    pub done: u64,
+    pub total: u64,
+}
+
+impl HdfscopeApp {
+    /// The dataset the view on screen shows and the cut through it: a table's rows and
+    /// columns at the other axes' indices, an image's plane, a plot's line (the whole of
+    /// 1-D data).
+    pub(super) fn export_target(&self) -> Option<(Selection, Vec<AxisSlice>)> {
+        let (sel, view) = self.view.as_ref()?;
+        let (path, cut): (&str, Option<Vec<AxisSlice>>) = match view {
+            DataView::Table(v) => {
+                let g = v.grid()?;
+                let cut = (0..g.at.len())
+                    .map(|a| {
+                        if a == g.rows || Some(a) == g.cols {
+                            AxisSlice::FULL
+                        } else {
+                            AxisSlice::Index(g.at[a] as i64)
+                        }
+                    })
+                    .collect();
+                (v.data_path(), Some(cut))
+            }
+            DataView::Image(v) => {
+                let p = v.plane();
+                let cut = (0..p.at.len())
+                    .map(|a| {
+                        if a == p.rows || a == p.cols || Some(a) == p.channels {
+                            AxisSlice::FULL
+                        } else {
+                            AxisSlice::Index(p.at[a] as i64)
+                        }
+                    })
+                    .collect();
+                (v.data_path(), Some(cut))
+            }
+            DataView::Line(v) => {
+                let path = v.data_path()?;
+                let key = Selection {
+                    file: sel.file,
+                    path: path.to_owned(),
+                };
+                let cut = self.line_choices.get(&key).map(|c| {
+                    (0..c.line.at.len())
+                        .map(|a| {
+                            if a == c.line.axis {
+                                AxisSlice::FULL
+                            } else {
+                                AxisSlice::Index(c.line.at[a] as i64)
+                            }
+                        })
+                        .collect()
+                });
+                (path, cut)
+            }
+        };
+        Some((
+            Selection {
+                file: sel.file,
+                path: path.to_owned(),
+            },
+            cut.unwrap_or_default(),
+        ))
+    }
+
+    /// "Export data…": the Save dialog, or the path a test fixed.
+    pub(super) fn start_export(&mut self, ctx: &egui::Context) {
+        let Some((target, _)) = self.export_target() else {
+            return;
+        };
+        if let Some(dest) = self.export_path_override.clone() {
+            self.begin_export(dest);
+            return;
+        }
+        let name = target.path.rsplit('/').next().unwrap_or("data");
+        let mode = Mode::SaveData {
+            name: format!("{name}.csv"),
+        };
+        let ctx = ctx.clone();
+        if let Err(e) = self.save_dialog.start(mode, move || ctx.request_repaint()) {
+            self.notify(format!("cannot show the Save dialog: {e}"), true);
+        }
+    }
+
+    pub(super) fn poll_save_dialog(&mut self) {
+        match self.save_dialog.poll() {
+            Some(DialogResult::Picked(paths)) => {
+                if let Some(dest) = paths.into_iter().next() {
+                    self.begin_export(dest);
+                }
+            }
+            Some(DialogResult::Unavailable) => self.notify(
+                "No file dialog is available here (it needs an XDG desktop portal or zenity); \
+                 `hdfscope export` saves data from the command line."
+                    .to_owned(),
+                true,
+            ),
+            Some(DialogResult::Cancelled) | None => {}
+        }
+    }
+
+    /// Asks the loader to save what the view shows to `dest`.
+    fn begin_export(&mut self, dest: PathBuf) {
+        let Some((target, cut)) = self.export_target() else {
+            return;
+        };
+        let Some(InfoState::Ready(v)) = self.infos.get(&target) else {
+            return;
+        };
+        let Some(ds) = v.info.dataset.as_ref() else {
+            return;
+        };
+        let dims = ds.shape.dims();
+        let sel = if dims.is_empty() {
+            Hyperslab::all(&[])
+        } else {
+            match resolve(&cut, dims) {
+                Ok(sel) => sel,
+                Err(e) => {
+                    self.notify(format!("{}: cannot export: {e}", target.path), true);
+                    return;
+                }
+            }
+        };
+        let export = ExportSpec {
+            file: target.file,
+            path: target.path.clone(),
+            dtype: ds.dtype.clone(),
+            sel,
+            dest: dest.clone(),
+            header: true,
+            outside: false,
+        };
+        if let Some(old) = self.exporting.take() {
+            self.loader.send(Request::Cancel { req: old.req });
+        }
+        self.next_req += 1;
+        let req = self.next_req;
+        self.loader.send(Request::Export { req, export });
+        self.exporting = Some(Exporting {
+            req,
+            dest,
+            done: 0,
+            total: 0,
+        });
+    }
+
+    /// Takes an export's progress; false when `req` is not the export's.
+    pub(super) fn on_export_progress(&mut self, req: ReqId, done: u64, total: u64) -> bool {
+        match &mut self.exporting {
+            Some(x) if x.req == req => {
+                x.done = done;
+                x.total = total;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Takes an export's final answer; false when `req` is not the export's.
+    pub(super) fn on_export_done(&mut self, req: ReqId, outcome: &Outcome) -> bool {
+        let Some(x) = self.exporting.take_if(|x| x.req == req) else {
+            return false;
+        };
+        match outcome {
+            Outcome::Done => self.notify(format!("Saved {}", x.dest.display()), false),
+            Outcome::Failed(e) => self.notify(format!("Export failed: {e}"), true),
+            Outcome::Cancelled => self.notify("Export cancelled".to_owned(), false),
+            _ => {}
+        }
+        true
+    }
+
+    /// The export's progress and its Cancel button, for the status bar.
+    pub(super) fn export_status(&mut self, ui: &mut egui::Ui) {
+        let Some(x) = &self.exporting else {
+            return;
+        };
+        let name = x
+            .dest
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+        let fraction = if x.total > 0 {
+            x.done as f32 / x.total as f32
+        } else {
+            0.0
+        };
+        ui.separator();
+        ui.add(
+            egui::ProgressBar::new(fraction)
+                .desired_width(120.0)
+                .text(format!("Saving {name}")),
+        );
+        if ui.small_button("Cancel").clicked() {
+            let req = x.req;
+            self.loader.send(Request::Cancel { req });
+        }
+    }
+
+    /// Saves exports to `dest` without asking (the UI tests' stand-in for the dialog).
+    pub fn export_to(&mut self, dest: PathBuf) {
+        self.export_path_override = Some(dest);
+    }
+}
