@@ -1320,3 +1320,39 @@ fn export_saves_what_the_view_shows() {
         .unwrap();
     assert_eq!(frame, want);
 }
+
+#[test]
+fn copy_as_code_gives_a_snippet_reading_the_cut_on_screen() {
+    let mut h = harness(vec![OpenRequest {
+        path: demo(),
+        select: Some("/images/stack".into()),
+    }]);
+    h.get_by_label("next index of axis 0").click();
+    settle(&mut h);
+    h.get_by_label("Copy as code").click();
+    h.run();
+    h.get_by_label("Python (h5py)").click();
+    h.step();
+    let code = copied(&h).concat();
+    assert!(
+        code.contains(&format!(
+            "h5py.File({:?}, \"r\")",
+            demo().display().to_string()
+        )),
+        "{code}"
+    );
+    assert!(
+        code.contains("data = f[\"/images/stack\"][1, :, :]"),
+        "{code}"
+    );
+    h.run();
+    h.get_by_label("Copy as code").click();
+    h.run();
+    h.get_by_label("Rust (hdf5)").click();
+    h.step();
+    let code = copied(&h).concat();
+    assert!(
+        code.contains("let data: ndarray::ArrayD<u16> = file.dataset(\"/images/stack\")?.read_slice(ndarray::s![1, .., ..])?;"),
+        "{code}"
+    );
+}

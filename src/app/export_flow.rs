@@ -216,8 +216,137 @@ impl HdfscopeApp {
         }
     }
 
+    /// A snippet that reads what the view shows: Python with h5py, or Rust with the `hdf5`
+    /// crate.
+    pub(super) fn code_snippet(&self, lang: Lang) -> Option<String> {
+        let (target, cut) = self.export_target()?;
+        let file = self.files.iter().find(|f| f.id == target.file)?;
+        let file_path = file.path.display().to_string();
+        Some(match lang {
+            Lang::Python => {
+                let index = if cut.is_empty() {
+                    "[()]".to_owned()
+                } else {
+                    let parts: Vec<String> = cut.iter().map(python_slice).collect();
+                    format!("[{}]", parts.join(", "))
+                };
+                format!(
+                    "import h5py\n\nwith h5py.File({file_path:?}, \"r\") as f:\n    data = f[{:?}]{index}\n",
+                    target.path
+                )
+            }
+            Lang::Rust => {
+                let ty = match self.infos.get(&target) {
+                    Some(InfoState::Ready(v)) => v
+                        .info
+                        .dataset
+                        .as_ref()
+                        .map_or("f64", |d| rust_type(&d.dtype)),
+                    _ => "f64",
+                };
+                let read = if cut.is_empty() {
+                    "read_dyn()".to_owned()
+                } else {
+                    let parts: Vec<String> = cut.iter().map(rust_slice).collect();
+                    format!("read_slice(ndarray::s![{}])", parts.join(", "))
+                };
+                format!(
+                    "let file = hdf5::File::open({file_path:?})?;\nlet data: ndarray::ArrayD<{ty}> = file.dataset({:?})?.{read}?;\n",
+                    target.path
+                )
+            }
+        })
+    }
+
     /// Saves exports to `dest` without asking (the UI tests' stand-in for the dialog).
     pub fn export_to(&mut self, dest: PathBuf) {
         self.export_path_override = Some(dest);
+    }
+}
+
+/// The language of a "Copy as code" snippet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Lang {
+    Python,
+    Rust,
+}
+
+fn python_slice(a: &AxisSlice) -> String {
+    match a {
+        AxisSlice::Index(i) => i.to_string(),
+        AxisSlice::Range { start, stop, step } => {
+            let part = |v: &Option<i64>| v.map_or(String::new(), |x| x.to_string());
+            match step {
+                Some(s) if *s != 1 => format!("{}:{}:{s}", part(start), part(stop)),
+                _ => format!("{}:{}", part(start), part(stop)),
+            }
+        }
+    }
+}
+
+fn rust_slice(a: &AxisSlice) -> String {
+    match a {
+        AxisSlice::Index(i) => i.to_string(),
+        AxisSlice::Range { start, stop, step } => {
+            let range = format!(
+                "{}..{}",
+                start.map_or(String::new(), |x| x.to_string()),
+                stop.map_or(String::new(), |x| x.to_string())
+            );
+            match step {
+                Some(s) if *s != 1 => format!("{range};{s}"),
+                _ => range,
+            }
+        }
+    }
+}
+
+/// The Rust type the `hdf5` crate reads `dtype` into (plain numbers; anything else needs a
+/// type of the user's, so the snippet says `f64` and compiles only for numbers).
+fn rust_type(dtype: &crate::model::DType) -> &'static str {
+    use crate::model::DType;
+    match dtype {
+        DType::Integer {
+            size: 1,
+            signed: true,
+            ..
+        } => "i8",
+        DType::Integer {
+            size: 2,
+            signed: true,
+            ..
+        } => "i16",
+        DType::Integer {
+            size: 4,
+            signed: true,
+            ..
+        } => "i32",
+        DType::Integer {
+            size: 8,
+            signed: true,
+            ..
+        } => "i64",
+        DType::Integer {
+            size: 1,
+            signed: false,
+            ..
+        } => "u8",
+        DType::Integer {
+            size: 2,
+            signed: false,
+            ..
+        } => "u16",
+        DType::Integer {
+            size: 4,
+            signed: false,
+            ..
+        } => "u32",
+        DType::Integer {
+            size: 8,
+            signed: false,
+            ..
+        } => "u64",
+        DType::Float { size: 4, .. } => "f32",
+        _ => "f64",
     }
 }

@@ -1696,6 +1696,21 @@ impl HdfscopeApp {
                 {
                     export_clicked = true;
                 }
+                if !self.plot_only && self.view.as_ref().is_some_and(|(s, _)| *s == sel) {
+                    ui.menu_button("Copy as code", |ui| {
+                        for (lang, name) in [
+                            (export_flow::Lang::Python, "Python (h5py)"),
+                            (export_flow::Lang::Rust, "Rust (hdf5)"),
+                        ] {
+                            if ui.button(name).clicked() {
+                                if let Some(code) = self.code_snippet(lang) {
+                                    ui.ctx().copy_text(code);
+                                }
+                                ui.close();
+                            }
+                        }
+                    });
+                }
                 match &mut self.view {
                     Some((s, DataView::Line(v))) if *s == sel => {
                         let data = v.data_path().unwrap_or_default().to_owned();
