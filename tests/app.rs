@@ -1356,3 +1356,35 @@ fn copy_as_code_gives_a_snippet_reading_the_cut_on_screen() {
         "{code}"
     );
 }
+
+#[test]
+fn export_figure_draws_the_view_into_a_png() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(vec![OpenRequest {
+        path: demo(),
+        select: Some("/images/stack".into()),
+    }]);
+    let png = dir.path().join("frame.png");
+    h.state_mut().export_to(png.clone());
+    h.get_by_label("Export figure…").click();
+    // Drawn by `hdfscope render` in a child process: wait for its notice.
+    let saved = format!("Saved {}", png.display());
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while h.query_by_label(&saved).is_none() {
+        assert!(
+            Instant::now() < deadline,
+            "the figure was not saved in time"
+        );
+        assert!(
+            h.query_by_label_contains("Export failed").is_none(),
+            "the figure failed"
+        );
+        h.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let image = image::open(&png).unwrap().to_rgba8();
+    assert_eq!(image.dimensions(), (1600, 900));
+    // Not blank: the stack's rings give many colours.
+    let colours: std::collections::HashSet<[u8; 4]> = image.pixels().map(|p| p.0).collect();
+    assert!(colours.len() > 50, "{} colours", colours.len());
+}

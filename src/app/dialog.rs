@@ -27,6 +27,8 @@ pub enum Mode {
     Open,
     /// Pick where to save data, suggesting `name` (its extension picks the format).
     SaveData { name: String },
+    /// Pick where to save a figure (PNG).
+    SaveFigure { name: String },
 }
 
 /// A dialog in flight, if any.
@@ -57,6 +59,12 @@ impl OpenDialog {
                         .set_file_name(name)
                         .add_filter("CSV", &["csv"])
                         .add_filter("NumPy array", &["npy"])
+                        .save_file()
+                        .map(|p| vec![p]),
+                    Mode::SaveFigure { name } => rfd::FileDialog::new()
+                        .set_title("Export figure")
+                        .set_file_name(name)
+                        .add_filter("PNG image", &["png"])
                         .save_file()
                         .map(|p| vec![p]),
                 };

@@ -7,10 +7,29 @@
 
 use std::path::PathBuf;
 
+use crossbeam_channel::{Receiver, TryRecvError, bounded};
+
 use super::dialog::{DialogResult, Mode};
 use super::{DataView, HdfscopeApp, InfoState, Selection};
 use crate::loader::{ExportSpec, Outcome, ReqId, Request};
 use crate::model::{AxisSlice, Hyperslab, resolve};
+
+/// What the Save dialog on screen is for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(super) enum SaveKind {
+    #[default]
+    Data,
+    Figure,
+}
+
+/// A figure being drawn by `hdfscope render` in a child process.
+pub(super) struct Figure {
+    dest: PathBuf,
+    done: Receiver<Result<(), String>>,
+}
+
+/// The size figures are drawn at, in pixels.
+const FIGURE_SIZE: &str = "1600x900";
 
 /// An export in flight.
 pub(super) struct Exporting {
@@ -82,30 +101,37 @@ impl HdfscopeApp {
         ))
     }
 
-    /// "Export data…": the Save dialog, or the path a test fixed.
-    pub(super) fn start_export(&mut self, ctx: &egui::Context) {
+    /// "Export data…" or "Export figure…": the Save dialog, or the path a test fixed.
+    pub(super) fn start_export(&mut self, ctx: &egui::Context, kind: SaveKind) {
         let Some((target, _)) = self.export_target() else {
             return;
         };
         if let Some(dest) = self.export_path_override.clone() {
-            self.begin_export(dest);
+            self.begin(kind, dest, ctx);
             return;
         }
         let name = target.path.rsplit('/').next().unwrap_or("data");
-        let mode = Mode::SaveData {
-            name: format!("{name}.csv"),
+        let mode = match kind {
+            SaveKind::Data => Mode::SaveData {
+                name: format!("{name}.csv"),
+            },
+            SaveKind::Figure => Mode::SaveFigure {
+                name: format!("{name}.png"),
+            },
         };
+        self.save_kind = kind;
         let ctx = ctx.clone();
         if let Err(e) = self.save_dialog.start(mode, move || ctx.request_repaint()) {
             self.notify(format!("cannot show the Save dialog: {e}"), true);
         }
     }
 
-    pub(super) fn poll_save_dialog(&mut self) {
+    pub(super) fn poll_save_dialog(&mut self, ctx: &egui::Context) {
+        self.poll_figure(ctx);
         match self.save_dialog.poll() {
             Some(DialogResult::Picked(paths)) => {
                 if let Some(dest) = paths.into_iter().next() {
-                    self.begin_export(dest);
+                    self.begin(self.save_kind, dest, ctx);
                 }
             }
             Some(DialogResult::Unavailable) => self.notify(
@@ -115,6 +141,93 @@ impl HdfscopeApp {
                 true,
             ),
             Some(DialogResult::Cancelled) | None => {}
+        }
+    }
+
+    fn begin(&mut self, kind: SaveKind, dest: PathBuf, ctx: &egui::Context) {
+        match kind {
+            SaveKind::Data => self.begin_export(dest),
+            SaveKind::Figure => self.begin_figure(dest, ctx),
+        }
+    }
+
+    /// Draws what the view shows into the PNG `dest` with `hdfscope render` in a child
+    /// process (the same offscreen drawing as the command line), waited for on a thread.
+    fn begin_figure(&mut self, dest: PathBuf, ctx: &egui::Context) {
+        let Some((target, cut)) = self.export_target() else {
+            return;
+        };
+        let Some(exe) = self.exe.clone() else {
+            self.notify(
+                "figures are drawn by the hdfscope binary, which this session does not run"
+                    .to_owned(),
+                true,
+            );
+            return;
+        };
+        let Some(file) = self.files.iter().find(|f| f.id == target.file) else {
+            return;
+        };
+        let view = match self.view.as_ref().map(|(_, v)| v) {
+            Some(DataView::Image(_)) => "image",
+            Some(DataView::Table(_)) => "table",
+            _ => "plot",
+        };
+        let mut args = vec![
+            "render".to_owned(),
+            format!("{}::{}", file.path.display(), target.path),
+            "--out".to_owned(),
+            dest.display().to_string(),
+            "--size".to_owned(),
+            FIGURE_SIZE.to_owned(),
+            "--view".to_owned(),
+            view.to_owned(),
+        ];
+        if !cut.is_empty() {
+            let parts: Vec<String> = cut.iter().map(python_slice).collect();
+            args.extend(["--slice".to_owned(), parts.join(",")]);
+        }
+        let (tx, rx) = bounded(1);
+        let wake = ctx.clone();
+        let spawned = std::thread::Builder::new()
+            .name("hdfscope-figure".to_owned())
+            .spawn(move || {
+                let result = match std::process::Command::new(exe).args(&args).output() {
+                    Ok(out) if out.status.success() => Ok(()),
+                    Ok(out) => Err(String::from_utf8_lossy(&out.stderr)
+                        .lines()
+                        .next()
+                        .unwrap_or("hdfscope render failed")
+                        .to_owned()),
+                    Err(e) => Err(format!("cannot start hdfscope render: {e}")),
+                };
+                // The app may have quit meanwhile; nothing to tell then.
+                let _ = tx.send(result);
+                wake.request_repaint();
+            });
+        match spawned {
+            Ok(_) => self.figure = Some(Figure { dest, done: rx }),
+            Err(e) => self.notify(format!("cannot draw the figure: {e}"), true),
+        }
+    }
+
+    fn poll_figure(&mut self, ctx: &egui::Context) {
+        let Some(f) = &self.figure else {
+            return;
+        };
+        let result = match f.done.try_recv() {
+            Ok(r) => r,
+            Err(TryRecvError::Empty) => {
+                ctx.request_repaint_after(std::time::Duration::from_millis(100));
+                return;
+            }
+            Err(TryRecvError::Disconnected) => Err("the figure was not drawn".to_owned()),
+        };
+        let dest = f.dest.display().to_string();
+        self.figure = None;
+        match result {
+            Ok(()) => self.notify(format!("Saved {dest}"), false),
+            Err(e) => self.notify(format!("Export failed: {e}"), true),
         }
     }
 

@@ -137,8 +137,12 @@ pub struct HdfscopeApp {
     /// The Save dialog of File ▸ Export data, the export in flight, and the path the UI
     /// tests save to instead of asking.
     save_dialog: OpenDialog,
+    save_kind: export_flow::SaveKind,
     exporting: Option<export_flow::Exporting>,
+    figure: Option<export_flow::Figure>,
     export_path_override: Option<PathBuf>,
+    /// The hdfscope binary (reader workers, figure drawing), when the app runs it.
+    exe: Option<PathBuf>,
     last_stat: Instant,
     rows: Vec<files::Row>,
     rows_dirty: bool,
@@ -218,6 +222,10 @@ impl HdfscopeApp {
         config: LoaderConfig,
         waker: crate::loader::Waker,
     ) -> std::io::Result<Self> {
+        let exe = match &config.workers {
+            crate::loader::WorkerKind::Process(exe) => Some(exe.clone()),
+            crate::loader::WorkerKind::InProcess => None,
+        };
         let loader = Loader::spawn(config, waker)?;
         let mut app = Self {
             loader,
@@ -234,8 +242,11 @@ impl HdfscopeApp {
             scroll_to_selection: false,
             shown_value: None,
             save_dialog: OpenDialog::default(),
+            save_kind: export_flow::SaveKind::default(),
             exporting: None,
+            figure: None,
             export_path_override: None,
+            exe,
             last_stat: Instant::now(),
             rows: Vec::new(),
             rows_dirty: true,
@@ -670,7 +681,17 @@ impl HdfscopeApp {
                     )
                     .clicked()
                 {
-                    self.start_export(ui.ctx());
+                    self.start_export(ui.ctx(), export_flow::SaveKind::Data);
+                    ui.close();
+                }
+                if ui
+                    .add_enabled(
+                        self.export_target().is_some(),
+                        egui::Button::new("Export figure…"),
+                    )
+                    .clicked()
+                {
+                    self.start_export(ui.ctx(), export_flow::SaveKind::Figure);
                     ui.close();
                 }
                 ui.menu_button("Open Recent", |ui| {
@@ -1639,7 +1660,7 @@ impl HdfscopeApp {
         let mut rechosen = None;
         let mut rechosen_view = None;
         let mut follow = None;
-        let mut export_clicked = false;
+        let mut export_clicked = None;
         match self.infos.get(&sel) {
             Some(InfoState::Ready(view)) => {
                 let info = &view.info;
@@ -1694,7 +1715,16 @@ impl HdfscopeApp {
                         .on_hover_text("Save the data this view shows as CSV or NPY")
                         .clicked()
                 {
-                    export_clicked = true;
+                    export_clicked = Some(export_flow::SaveKind::Data);
+                }
+                if !self.plot_only
+                    && self.view.as_ref().is_some_and(|(s, _)| *s == sel)
+                    && ui
+                        .button("Export figure…")
+                        .on_hover_text("Save this view as a PNG picture")
+                        .clicked()
+                {
+                    export_clicked = Some(export_flow::SaveKind::Figure);
                 }
                 if !self.plot_only && self.view.as_ref().is_some_and(|(s, _)| *s == sel) {
                     ui.menu_button("Copy as code", |ui| {
@@ -1754,8 +1784,8 @@ impl HdfscopeApp {
         if let Some(path) = follow {
             self.select(sel.file, path);
         }
-        if export_clicked {
-            self.start_export(ui.ctx());
+        if let Some(kind) = export_clicked {
+            self.start_export(ui.ctx(), kind);
         }
         if let Some((key, kind)) = rechosen_view {
             self.view_choices.insert(key, kind);
@@ -1952,7 +1982,7 @@ impl HdfscopeApp {
             ctx.request_repaint_after(Duration::from_millis(100));
         }
         self.poll_dialog();
-        self.poll_save_dialog();
+        self.poll_save_dialog(&ctx);
         self.check_files_on_disk(&ctx);
         for c in Command::pressed(&ctx) {
             self.run_command(&ctx, c);
