@@ -1388,3 +1388,40 @@ fn export_figure_draws_the_view_into_a_png() {
     let colours: std::collections::HashSet<[u8; 4]> = image.pixels().map(|p| p.0).collect();
     assert!(colours.len() > 50, "{} colours", colours.len());
 }
+
+#[test]
+fn export_figure_writes_a_plot_as_svg_with_its_titles() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(vec![OpenRequest::from_arg(PathBuf::from(format!(
+        "{}::/waveforms/signal",
+        demo().display()
+    )))]);
+    let svg = dir.path().join("signal.svg");
+    h.state_mut().export_to(svg.clone());
+    h.get_by_label("Export figure…").click();
+    let saved = format!("Saved {}", svg.display());
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while h.query_by_label(&saved).is_none() {
+        assert!(Instant::now() < deadline, "the SVG was not saved in time");
+        h.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let text = std::fs::read_to_string(&svg).unwrap();
+    let doc = roxmltree::Document::parse(&text).unwrap();
+    let texts: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .filter_map(|n| n.text())
+        .collect();
+    // The axis titles as on screen: the dimension scale's name and units, the values'.
+    assert!(texts.contains(&"Time (s)"), "{texts:?}");
+    assert!(
+        texts.iter().any(|t| t.contains("Probe voltage")),
+        "{texts:?}"
+    );
+    let lines = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("polyline"))
+        .count();
+    assert!(lines >= 1, "the signal is drawn as vectors");
+}

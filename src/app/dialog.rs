@@ -27,7 +27,7 @@ pub enum Mode {
     Open,
     /// Pick where to save data, suggesting `name` (its extension picks the format).
     SaveData { name: String },
-    /// Pick where to save a figure (PNG).
+    /// Pick where to save a figure (PNG, or SVG for plots).
     SaveFigure { name: String },
 }
 
@@ -65,6 +65,7 @@ impl OpenDialog {
                         .set_title("Export figure")
                         .set_file_name(name)
                         .add_filter("PNG image", &["png"])
+                        .add_filter("SVG drawing (plots)", &["svg"])
                         .save_file()
                         .map(|p| vec![p]),
                 };

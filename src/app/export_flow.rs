@@ -7,10 +7,13 @@
 
 use std::path::PathBuf;
 
+use std::io::Write as _;
+
 use crossbeam_channel::{Receiver, TryRecvError, bounded};
 
 use super::dialog::{DialogResult, Mode};
 use super::{DataView, HdfscopeApp, InfoState, Selection};
+use crate::export::{Destination, ExportError, svg};
 use crate::loader::{ExportSpec, Outcome, ReqId, Request};
 use crate::model::{AxisSlice, Hyperslab, resolve};
 
@@ -22,14 +25,15 @@ pub(super) enum SaveKind {
     Figure,
 }
 
-/// A figure being drawn by `hdfscope render` in a child process.
-pub(super) struct Figure {
+/// A figure being drawn (a PNG by `hdfscope render` in a child process, an SVG on a thread).
+pub(super) struct Drawing {
     dest: PathBuf,
     done: Receiver<Result<(), String>>,
 }
 
 /// The size figures are drawn at, in pixels.
 const FIGURE_SIZE: &str = "1600x900";
+const SVG_SIZE: (u32, u32) = (1600, 900);
 
 /// An export in flight.
 pub(super) struct Exporting {
@@ -151,9 +155,16 @@ impl HdfscopeApp {
         }
     }
 
-    /// Draws what the view shows into the PNG `dest` with `hdfscope render` in a child
-    /// process (the same offscreen drawing as the command line), waited for on a thread.
+    /// Draws what the view shows into `dest`: an SVG of the plot as drawn on screen,
+    /// written on a thread; a PNG by `hdfscope render` in a child process (the same
+    /// offscreen drawing as the command line), waited for on a thread.
     fn begin_figure(&mut self, dest: PathBuf, ctx: &egui::Context) {
+        let svg = dest
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("svg"));
+        if svg {
+            return self.begin_svg(dest, ctx);
+        }
         let Some((target, cut)) = self.export_target() else {
             return;
         };
@@ -206,8 +217,47 @@ impl HdfscopeApp {
                 wake.request_repaint();
             });
         match spawned {
-            Ok(_) => self.figure = Some(Figure { dest, done: rx }),
+            Ok(_) => self.figure = Some(Drawing { dest, done: rx }),
             Err(e) => self.notify(format!("cannot draw the figure: {e}"), true),
+        }
+    }
+
+    /// The plot on screen as SVG, written through a temporary file on a thread.
+    fn begin_svg(&mut self, dest: PathBuf, ctx: &egui::Context) {
+        let figure = match self.view.as_ref().map(|(_, v)| v) {
+            Some(DataView::Line(v)) => v.figure().cloned(),
+            _ => None,
+        };
+        let Some(figure) = figure else {
+            self.notify(
+                "SVG is for plots; save images and tables as PNG".to_owned(),
+                true,
+            );
+            return;
+        };
+        let (tx, rx) = bounded(1);
+        let wake = ctx.clone();
+        let target = dest.clone();
+        let spawned = std::thread::Builder::new()
+            .name("hdfscope-svg".to_owned())
+            .spawn(move || {
+                let text = svg::svg(&figure, SVG_SIZE.0, SVG_SIZE.1);
+                let result = Destination::create(&target)
+                    .and_then(|mut d| {
+                        d.write_all(text.as_bytes())
+                            .map_err(|source| ExportError::Io {
+                                path: target.clone(),
+                                source,
+                            })?;
+                        d.finish()
+                    })
+                    .map_err(|e| e.to_string());
+                let _ = tx.send(result);
+                wake.request_repaint();
+            });
+        match spawned {
+            Ok(_) => self.figure = Some(Drawing { dest, done: rx }),
+            Err(e) => self.notify(format!("cannot write the SVG: {e}"), true),
         }
     }
 

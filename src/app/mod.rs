@@ -139,7 +139,7 @@ pub struct HdfscopeApp {
     save_dialog: OpenDialog,
     save_kind: export_flow::SaveKind,
     exporting: Option<export_flow::Exporting>,
-    figure: Option<export_flow::Figure>,
+    figure: Option<export_flow::Drawing>,
     export_path_override: Option<PathBuf>,
     /// The hdfscope binary (reader workers, figure drawing), when the app runs it.
     exe: Option<PathBuf>,

@@ -10,6 +10,7 @@
 mod csv;
 mod npy;
 mod plan;
+pub mod svg;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

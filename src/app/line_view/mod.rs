@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use super::numbers::{num, whole};
 use super::widgets::index_step;
+use crate::export::svg::{Figure, Trace};
 use crate::loader::{Loader, Outcome, ReqId, SharedLod};
 use crate::model::{Component, Line};
 
@@ -102,6 +103,8 @@ pub struct LineView {
     reset: bool,
     /// Whether to show the mapper, the x picker and the controls.
     controls: bool,
+    /// What the last frame drew, for the SVG export.
+    figure: Option<Figure>,
 }
 
 impl LineView {
@@ -133,7 +136,13 @@ impl LineView {
             log_y: false,
             reset: false,
             controls: true,
+            figure: None,
         }
+    }
+
+    /// What the plot drew on the last frame (titles, visible ranges, lines as drawn).
+    pub fn figure(&self) -> Option<&Figure> {
+        self.figure.as_ref()
     }
 
     /// The path of the dataset the plot is of.
@@ -432,6 +441,7 @@ impl LineView {
         let x_axis = (self.series.iter()).find_map(|s| s.x.as_ref().map(|x| x.axis.clone()));
         let x_title =
             (x_axis.as_ref()).map_or_else(|| "sample index".to_owned(), |x| x.title.clone());
+        let x_title_text = x_title.clone();
         let id = (
             "line",
             first.data.source.path.clone(),
@@ -509,12 +519,21 @@ impl LineView {
             );
         }
         let mut wanted_raw = Vec::new();
+        let mut figure = Figure {
+            x_title: x_title_text,
+            y_title: self.y_title.clone(),
+            log_x,
+            log_y,
+            ..Figure::default()
+        };
         plot.show(ui, |p| {
             if std::mem::take(&mut self.reset) {
                 p.set_auto_bounds(true);
             }
             keyboard(p);
             let b = p.plot_bounds();
+            figure.x_range = (b.min()[0], b.max()[0]);
+            figure.y_range = (b.min()[1], b.max()[1]);
             let (bx0, bx1) = (from_log(b.min()[0], log_x), from_log(b.max()[0], log_x));
             for (k, s) in self.series.iter_mut().enumerate() {
                 if !s.drawable() {
@@ -527,9 +546,10 @@ impl LineView {
                 }
                 // The samples one pixel column covers: how precise x and errors need be.
                 let span = (i1 - i0) / columns as f64;
-                draw(p, s, &segments, raw, columns, span, log);
+                draw(p, s, &segments, raw, columns, span, log, &mut figure.traces);
             }
         });
+        self.figure = Some(figure);
         for (k, (start, count)) in wanted_raw {
             if let Some(s) = self.series.get_mut(k) {
                 s.request_raw(start, count, loader, next_req);
@@ -710,6 +730,7 @@ fn failed_actions(ui: &mut egui::Ui, s: &mut Series, loader: &mut Loader, next_r
 
 /// Draws one line: its error bounds, markers on sparse raw samples, and the line (steps for
 /// discrete states), all in its colour and under its legend entry.
+#[allow(clippy::too_many_arguments)]
 fn draw(
     p: &mut egui_plot::PlotUi<'_>,
     s: &Series,
@@ -718,7 +739,17 @@ fn draw(
     columns: usize,
     span: f64,
     (log_x, log_y): (bool, bool),
+    traces: &mut Vec<Trace>,
 ) {
+    let rgb = [s.color.r(), s.color.g(), s.color.b()];
+    let mut trace = |runs: Vec<Vec<[f64; 2]>>, faint: bool| {
+        traces.push(Trace {
+            name: s.name.clone(),
+            rgb,
+            runs,
+            faint,
+        });
+    };
     let name = match s.state {
         State::Loading => format!("{} (loading)", s.name),
         _ => s.name.clone(),
@@ -737,9 +768,11 @@ fn draw(
                 let bound = points()
                     .zip(&errors)
                     .map(|((x, y), e)| place(x, y + sign * e));
-                for run in finite_runs(bound) {
-                    p.line(egui_plot::Line::new(name.clone(), run).color(faded));
+                let runs = finite_runs(bound);
+                for run in &runs {
+                    p.line(egui_plot::Line::new(name.clone(), run.clone()).color(faded));
                 }
+                trace(runs, true);
             }
         }
         if markers {
@@ -753,12 +786,14 @@ fn draw(
             Some(last) if stepped => steps(points(), s.x_of(last[0] + 1.0)),
             _ => points().map(|(x, y)| [x, y]).collect(),
         };
-        for run in finite_runs(line.into_iter().map(|[x, y]| place(x, y))) {
-            let line = egui_plot::Line::new(name.clone(), run).color(s.color);
+        let runs = finite_runs(line.into_iter().map(|[x, y]| place(x, y)));
+        for run in &runs {
+            let line = egui_plot::Line::new(name.clone(), run.clone()).color(s.color);
             // egui_plot merges points sharing an x into a filled band: right for a
             // min/max envelope, wrong for the vertical edges of steps.
             p.line(line.allow_hover(true).allow_band(!stepped));
         }
+        trace(runs, false);
     }
 }
 
