@@ -393,9 +393,13 @@ impl HdfscopeApp {
                     let parts: Vec<String> = cut.iter().map(python_slice).collect();
                     format!("[{}]", parts.join(", "))
                 };
-                format!(
-                    "import h5py\n\nwith h5py.File({file_path:?}, \"r\") as f:\n    data = f[{:?}]{index}\n",
-                    target.path
+                fill(
+                    PYTHON_SNIPPET,
+                    &[
+                        ("{file}", &format!("{file_path:?}")),
+                        ("{path}", &format!("{:?}", target.path)),
+                        ("{index}", &index),
+                    ],
                 )
             }
             Lang::Rust => {
@@ -413,9 +417,14 @@ impl HdfscopeApp {
                     let parts: Vec<String> = cut.iter().map(rust_slice).collect();
                     format!("read_slice(ndarray::s![{}])", parts.join(", "))
                 };
-                format!(
-                    "let file = hdf5::File::open({file_path:?})?;\nlet data: ndarray::ArrayD<{ty}> = file.dataset({:?})?.{read}?;\n",
-                    target.path
+                fill(
+                    RUST_SNIPPET,
+                    &[
+                        ("{file}", &format!("{file_path:?}")),
+                        ("{path}", &format!("{:?}", target.path)),
+                        ("{type}", ty),
+                        ("{read}", &read),
+                    ],
                 )
             }
         })
@@ -425,6 +434,33 @@ impl HdfscopeApp {
     pub fn export_to(&mut self, dest: PathBuf) {
         self.export_path_override = Some(dest);
     }
+}
+
+/// The snippets' templates (kept as files: they are another language's code).
+const PYTHON_SNIPPET: &str = include_str!("../../assets/snippets/h5py.py");
+const RUST_SNIPPET: &str = include_str!("../../assets/snippets/rust-hdf5.rs");
+
+/// `template` with each placeholder replaced, in one pass (a value that contains another
+/// placeholder's text is left alone).
+fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(template.len() + 64);
+    let mut rest = template;
+    while let Some(start) = rest.find('{') {
+        out.push_str(&rest[..start]);
+        let tail = &rest[start..];
+        match values.iter().find(|(k, _)| tail.starts_with(k)) {
+            Some((k, v)) => {
+                out.push_str(v);
+                rest = &tail[k.len()..];
+            }
+            None => {
+                out.push('{');
+                rest = &tail[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The language of a "Copy as code" snippet.
