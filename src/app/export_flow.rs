@@ -105,6 +105,37 @@ impl HdfscopeApp {
         ))
     }
 
+    /// Export…, Export figure… and Copy as code for the view on screen; the export asked
+    /// for.
+    pub(super) fn export_buttons(&self, ui: &mut egui::Ui) -> Option<SaveKind> {
+        let mut asked = None;
+        if ui
+            .add_enabled(self.export_target().is_some(), egui::Button::new("Export…"))
+            .on_hover_text("Save the data this view shows as CSV or NPY")
+            .clicked()
+        {
+            asked = Some(SaveKind::Data);
+        }
+        if ui
+            .button("Export figure…")
+            .on_hover_text("Save this view as a PNG picture (a plot also as SVG)")
+            .clicked()
+        {
+            asked = Some(SaveKind::Figure);
+        }
+        ui.menu_button("Copy as code", |ui| {
+            for (lang, name) in [(Lang::Python, "Python (h5py)"), (Lang::Rust, "Rust (hdf5)")] {
+                if ui.button(name).clicked() {
+                    if let Some(code) = self.code_snippet(lang) {
+                        ui.ctx().copy_text(code);
+                    }
+                    ui.close();
+                }
+            }
+        });
+        asked
+    }
+
     /// "Export data…" or "Export figure…": the Save dialog, or the path a test fixed.
     pub(super) fn start_export(&mut self, ctx: &egui::Context, kind: SaveKind) {
         let Some((target, _)) = self.export_target() else {

@@ -1633,13 +1633,11 @@ impl HdfscopeApp {
             return None;
         }
         let mut picked = None;
-        ui.horizontal(|ui| {
-            for kind in offered {
-                if ui.selectable_label(kind == current, kind.name()).clicked() && kind != current {
-                    picked = Some((key.clone(), kind));
-                }
+        for kind in offered {
+            if ui.selectable_label(kind == current, kind.name()).clicked() && kind != current {
+                picked = Some((key.clone(), kind));
             }
-        });
+        }
         picked
     }
 
@@ -1704,43 +1702,16 @@ impl HdfscopeApp {
                         ui.label(format!("{kind:?}"));
                     }
                 }
-                if let Some(kind) = self.view_tabs(ui, &sel) {
-                    rechosen_view = Some(kind);
-                }
-                if !self.plot_only
-                    && self.view.as_ref().is_some_and(|(s, _)| *s == sel)
-                    && self.export_target().is_some()
-                    && ui
-                        .button("Export…")
-                        .on_hover_text("Save the data this view shows as CSV or NPY")
-                        .clicked()
-                {
-                    export_clicked = Some(export_flow::SaveKind::Data);
-                }
-                if !self.plot_only
-                    && self.view.as_ref().is_some_and(|(s, _)| *s == sel)
-                    && ui
-                        .button("Export figure…")
-                        .on_hover_text("Save this view as a PNG picture")
-                        .clicked()
-                {
-                    export_clicked = Some(export_flow::SaveKind::Figure);
-                }
-                if !self.plot_only && self.view.as_ref().is_some_and(|(s, _)| *s == sel) {
-                    ui.menu_button("Copy as code", |ui| {
-                        for (lang, name) in [
-                            (export_flow::Lang::Python, "Python (h5py)"),
-                            (export_flow::Lang::Rust, "Rust (hdf5)"),
-                        ] {
-                            if ui.button(name).clicked() {
-                                if let Some(code) = self.code_snippet(lang) {
-                                    ui.ctx().copy_text(code);
-                                }
-                                ui.close();
-                            }
-                        }
-                    });
-                }
+                // The view tabs, then what can be done with the view: one row.
+                ui.horizontal(|ui| {
+                    if let Some(kind) = self.view_tabs(ui, &sel) {
+                        rechosen_view = Some(kind);
+                    }
+                    if !self.plot_only && self.view.as_ref().is_some_and(|(s, _)| *s == sel) {
+                        ui.separator();
+                        export_clicked = self.export_buttons(ui);
+                    }
+                });
                 match &mut self.view {
                     Some((s, DataView::Line(v))) if *s == sel => {
                         let data = v.data_path().unwrap_or_default().to_owned();
