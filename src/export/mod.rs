@@ -194,6 +194,27 @@ mod tests {
     }
 
     #[test]
+    fn a_destination_that_cannot_be_written_says_where() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("no such folder").join("out.csv");
+        let err = Destination::create(&missing).err().unwrap().to_string();
+        assert!(
+            err.contains("no such folder") && err.contains("cannot write"),
+            "{err}"
+        );
+        // A "folder" that is a file.
+        let file = dir.path().join("plain");
+        std::fs::write(&file, b"x").unwrap();
+        let err = Destination::create(&file.join("out.npy"))
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains("plain"), "{err}");
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(names.len(), 1, "nothing was created");
+    }
+
+    #[test]
     fn open_files_are_refused_by_identity() {
         let dir = tempfile::tempdir().unwrap();
         let viewed = dir.path().join("data.h5");
