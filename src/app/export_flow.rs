@@ -32,8 +32,7 @@ pub(super) struct Drawing {
 }
 
 /// The size figures are drawn at, in pixels.
-const FIGURE_SIZE: &str = "1600x900";
-const SVG_SIZE: (u32, u32) = (1600, 900);
+const FIGURE_SIZE: (u32, u32) = (1600, 900);
 
 /// An export in flight.
 pub(super) struct Exporting {
@@ -221,7 +220,7 @@ impl HdfscopeApp {
             "--out".to_owned(),
             dest.display().to_string(),
             "--size".to_owned(),
-            FIGURE_SIZE.to_owned(),
+            format!("{}x{}", FIGURE_SIZE.0, FIGURE_SIZE.1),
             "--view".to_owned(),
             view.to_owned(),
         ];
@@ -272,7 +271,7 @@ impl HdfscopeApp {
         let spawned = std::thread::Builder::new()
             .name("hdfscope-svg".to_owned())
             .spawn(move || {
-                let text = svg::svg(&figure, SVG_SIZE.0, SVG_SIZE.1);
+                let text = svg::svg(&figure, FIGURE_SIZE.0, FIGURE_SIZE.1);
                 let result = Destination::create(&target)
                     .and_then(|mut d| {
                         d.write_all(text.as_bytes())

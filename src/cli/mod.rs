@@ -14,7 +14,7 @@ use clap::{Parser, Subcommand};
 use serde_json::json;
 use thiserror::Error;
 
-use crate::export::{self, Destination, ExportError, Format, Writer, refuse_open_files};
+use crate::export::{self, Export, ExportError};
 use crate::model::{
     AttrValue, Hyperslab, LinkType, ObjectKind, parse_slice, resolve, split_target, values_text,
 };
@@ -450,12 +450,6 @@ fn get(
     Ok(())
 }
 
-/// Bytes of decoded values read per block of an export.
-const EXPORT_BLOCK_BYTES: u64 = 16 << 20;
-/// The most one block may decode to: a single row larger than this cannot be streamed and
-/// is refused with the size, rather than exhausting memory.
-const EXPORT_READ_CAP: u64 = 1 << 30;
-
 fn export(
     target: &str,
     slice: Option<&str>,
@@ -464,9 +458,6 @@ fn export(
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
     let (file_path, path) = split_target(target);
-    let format = Format::of(dest_path)?;
-    // The file being read counts as open: it is never written to.
-    refuse_open_files(dest_path, std::slice::from_ref(&file_path))?;
     let file = open(&file_path)?;
     let info = file.info(&path).map_err(in_file(&file_path))?;
     let object = |source| CliError::Object {
@@ -496,17 +487,17 @@ fn export(
             })
         })?
     };
-    let shape = sel.result_shape();
-    let mut dest = Destination::create(dest_path)?;
-    let mut writer = Writer::new(format, &ds.dtype, &shape, header, &mut dest)?;
-    let element = ds.dtype.size().unwrap_or(16).max(1) as u64;
-    for piece in export::plan(&sel, element, EXPORT_BLOCK_BYTES) {
+    // The file being read counts as open: it is never written to.
+    let open_files = std::slice::from_ref(&file_path);
+    let mut export = Export::start(dest_path, &ds.dtype, &sel, header, open_files)?;
+    while let Some(piece) = export.next_read() {
         let values = file
-            .read(&path, &piece, EXPORT_READ_CAP)
+            .read(&path, &piece, export::READ_CAP)
             .map_err(in_file(&file_path))?;
-        writer.block(&values, &mut dest)?;
+        export.write(&values)?;
     }
-    dest.finish()?;
+    export.finish()?;
+    let shape = sel.result_shape();
     writeln!(
         out,
         "wrote {} ({} of {path})",

@@ -12,15 +12,23 @@ mod npy;
 mod plan;
 pub mod svg;
 
+use std::collections::VecDeque;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
-pub use self::csv::CsvWriter;
-pub use self::npy::NpyWriter;
-pub use self::plan::plan;
-use crate::model::{DType, Values};
+use self::csv::CsvWriter;
+use self::npy::NpyWriter;
+use self::plan::plan;
+use crate::model::{AxisSlice, DType, Hyperslab, Values};
+
+/// Bytes of decoded values read per block of an export.
+const BLOCK_BYTES: u64 = 16 << 20;
+
+/// The most one block may decode to: a single row larger than this cannot be streamed and
+/// is refused with its size, rather than exhausting memory.
+pub const READ_CAP: u64 = 1 << 30;
 
 /// What an export writes, chosen by the destination's extension.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -138,8 +146,71 @@ impl Write for Destination {
     }
 }
 
+/// An export under way: the file being written, its writer, and the reads still to do.
+/// The caller does each read (in its own process, or through the loader's workers) and
+/// hands the values back in order.
+pub struct Export {
+    dest: Destination,
+    writer: Writer,
+    reads: VecDeque<Vec<AxisSlice>>,
+    written: u64,
+    total: u64,
+}
+
+impl Export {
+    /// Checks the destination (a known format, not one of the `open` files), creates its
+    /// temporary file and writes the header, for the selection `sel` of elements `dtype`.
+    pub fn start(
+        dest: &Path,
+        dtype: &DType,
+        sel: &Hyperslab,
+        header: bool,
+        open: &[PathBuf],
+    ) -> Result<Self, ExportError> {
+        let format = Format::of(dest)?;
+        refuse_open_files(dest, open)?;
+        let mut dest = Destination::create(dest)?;
+        let writer = Writer::new(format, dtype, &sel.result_shape(), header, &mut dest)?;
+        let element = dtype.size().unwrap_or(16) as u64;
+        let reads: VecDeque<_> = plan(sel, element, BLOCK_BYTES).into();
+        Ok(Self {
+            dest,
+            writer,
+            total: reads.len() as u64,
+            reads,
+            written: 0,
+        })
+    }
+
+    /// The next selection to read, in order.
+    pub fn next_read(&mut self) -> Option<Vec<AxisSlice>> {
+        self.reads.pop_front()
+    }
+
+    /// Writes the values of the oldest read not written yet.
+    pub fn write(&mut self, values: &Values) -> Result<(), ExportError> {
+        self.writer.block(values, &mut self.dest)?;
+        self.written += 1;
+        Ok(())
+    }
+
+    /// Blocks written, of how many.
+    pub fn progress(&self) -> (u64, u64) {
+        (self.written, self.total)
+    }
+
+    pub fn is_complete(&self) -> bool {
+        self.written == self.total
+    }
+
+    /// Renames the finished file into place.
+    pub fn finish(self) -> Result<(), ExportError> {
+        self.dest.finish()
+    }
+}
+
 /// Writes blocks of a selection, first axis first, in one format.
-pub enum Writer {
+enum Writer {
     Csv(CsvWriter),
     Npy(NpyWriter),
 }
@@ -147,7 +218,7 @@ pub enum Writer {
 impl Writer {
     /// A writer of a selection of `shape` (after integer indices dropped their axes) of
     /// elements of `dtype`, in `format`; `header` asks CSV for a first line of names.
-    pub fn new(
+    fn new(
         format: Format,
         dtype: &DType,
         shape: &[usize],
@@ -162,7 +233,7 @@ impl Writer {
 
     /// Writes the next block: whole rows along the first axis (the whole value for a
     /// scalar), in order.
-    pub fn block(&mut self, values: &Values, dest: &mut Destination) -> Result<(), ExportError> {
+    fn block(&mut self, values: &Values, dest: &mut Destination) -> Result<(), ExportError> {
         match self {
             Self::Csv(w) => w.block(values, dest),
             Self::Npy(w) => w.block(values, dest),

@@ -38,22 +38,14 @@ pub use self::server::{WORKER_ARG, worker_main};
 use self::tiles::{Tile, TileImage};
 pub use self::worker::WorkerKind;
 use self::worker::{Event, Worker};
-use crate::export::{
-    Destination, Format as ExportFormat, Writer as ExportWriter, plan as export_plan,
-    refuse_open_files,
-};
+use crate::export::{self, Export};
 use crate::model::{
-    AxisSlice, Block, Calibration, ChildPage, DType, Grid, Hyperslab, Line, ObjectId, ObjectInfo,
-    Plane, Value, Values,
+    Block, Calibration, ChildPage, DType, Grid, Hyperslab, Line, ObjectId, ObjectInfo, Plane,
+    Value, Values,
 };
 
 /// Links fetched per listing request.
 pub const PAGE: usize = 1_000;
-
-/// Bytes of decoded values an export reads per block, and the most one block may decode to
-/// (a single row larger than that cannot be streamed and is refused with its size).
-const EXPORT_BLOCK_BYTES: u64 = 16 << 20;
-const EXPORT_READ_CAP: u64 = 1 << 30;
 
 /// The most samples one [`Request::Samples`] may ask for (128 MiB of `f64`).
 pub const MAX_SAMPLES: u64 = 1 << 24;
@@ -647,12 +639,9 @@ struct ExportRun {
     file: FileId,
     path: String,
     outside: bool,
-    plan: VecDeque<Vec<AxisSlice>>,
-    total: u64,
     /// A block is being read.
     reading: bool,
-    dest: Destination,
-    writer: ExportWriter,
+    export: Export,
 }
 
 /// A tiles or cells request waiting for its parts.
@@ -991,32 +980,22 @@ impl Dispatcher {
     /// once), the blocks as workers come free.
     fn export(&mut self, req: ReqId, e: ExportSpec) {
         let open: Vec<PathBuf> = self.files.values().map(|f| f.path.clone()).collect();
-        let started = (|| {
-            if !self.files.contains_key(&e.file) {
-                return Err("the file is not open".to_owned());
-            }
-            let format = ExportFormat::of(&e.dest).map_err(|x| x.to_string())?;
-            refuse_open_files(&e.dest, &open).map_err(|x| x.to_string())?;
-            let mut dest = Destination::create(&e.dest).map_err(|x| x.to_string())?;
-            let shape = e.sel.result_shape();
-            let writer = ExportWriter::new(format, &e.dtype, &shape, e.header, &mut dest)
-                .map_err(|x| x.to_string())?;
-            let element = e.dtype.size().unwrap_or(16) as u64;
-            let plan: VecDeque<_> = export_plan(&e.sel, element, EXPORT_BLOCK_BYTES).into();
-            Ok(ExportRun {
-                req,
-                file: e.file,
-                path: e.path.clone(),
-                outside: e.outside,
-                total: plan.len() as u64,
-                plan,
-                reading: false,
-                dest,
-                writer,
-            })
-        })();
+        let started = if self.files.contains_key(&e.file) {
+            Export::start(&e.dest, &e.dtype, &e.sel, e.header, &open)
+                .map(|export| ExportRun {
+                    req,
+                    file: e.file,
+                    path: e.path.clone(),
+                    outside: e.outside,
+                    reading: false,
+                    export,
+                })
+                .map_err(|x| x.to_string())
+        } else {
+            Err("the file is not open".to_owned())
+        };
         match started {
-            Ok(run) if run.plan.is_empty() => self.finish_export(run),
+            Ok(run) if run.export.is_complete() => self.finish_export(run),
             Ok(run) => self.exports.push(run),
             Err(msg) => self.data(req, Outcome::Failed(msg)),
         }
@@ -1029,11 +1008,12 @@ impl Dispatcher {
         };
         let run = &mut self.exports[pos];
         run.reading = false;
-        match run.writer.block(values, &mut run.dest) {
+        match run.export.write(values) {
             Ok(()) => {
-                let (done, total) = (run.total - run.plan.len() as u64, run.total);
+                let (done, total) = run.export.progress();
+                let complete = run.export.is_complete();
                 self.reply(Response::Exported { req, done, total });
-                if done == total {
+                if complete {
                     let run = self.exports.remove(pos);
                     self.finish_export(run);
                 }
@@ -1047,7 +1027,7 @@ impl Dispatcher {
     }
 
     fn finish_export(&mut self, run: ExportRun) {
-        let outcome = match run.dest.finish() {
+        let outcome = match run.export.finish() {
             Ok(()) => Outcome::Done,
             Err(e) => Outcome::Failed(e.to_string()),
         };
@@ -1060,18 +1040,18 @@ impl Dispatcher {
         let run = self
             .exports
             .iter_mut()
-            .find(|x| !x.reading && !x.plan.is_empty())?;
+            .find(|x| !x.reading && !x.export.is_complete())?;
         let file = files.get(&run.file).map(|f| FileRef {
             id: run.file,
             path: f.path.clone(),
         })?;
-        let slice = run.plan.pop_front()?;
+        let slice = run.export.next_read()?;
         run.reading = true;
         let job = Job::Read {
             file,
             path: run.path.clone(),
             slice,
-            cap_bytes: EXPORT_READ_CAP,
+            cap_bytes: export::READ_CAP,
             outside: run.outside,
         };
         Some((job, Origin::ExportBlock(run.req)))

@@ -128,7 +128,7 @@ impl Server {
                 self.enter_folder(&file, outside)
                     .and_then(|()| self.file(&file))
                     .and_then(|h| {
-                        h.read(&path, &slice, cap_bytes)
+                        h.read_consented(&path, &slice, cap_bytes, outside)
                             .map_err(|e| named(&file, &e))
                     }),
             ),

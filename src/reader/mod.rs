@@ -253,6 +253,21 @@ impl H5File {
         read_dataset(obj.id(), &path, slice, cap_bytes, &self.name)
     }
 
+    /// [`H5File::read`], refusing data kept in other files unless `outside` allows it (the
+    /// viewer's reads, which need the user's consent for those).
+    pub fn read_consented(
+        &self,
+        path: &str,
+        slice: &[AxisSlice],
+        cap_bytes: u64,
+        outside: bool,
+    ) -> Result<Values, ReadError> {
+        let path = normalize_path(path);
+        let obj = self.open_dataset(&path)?;
+        self.refuse_outside(obj.id(), &path, outside)?;
+        read_dataset(obj.id(), &path, slice, cap_bytes, &self.name)
+    }
+
     /// Reads samples `start..start+count` along `line` of the integer or float dataset at
     /// `path`, converted to `f64`; refuses more than `cap_bytes` of result, and data kept
     /// in other files (external storage, virtual sources) unless `outside` allows it.
@@ -327,16 +342,13 @@ impl H5File {
                     path: path.clone(),
                     source,
                 })?;
-        read::check_cap(
-            &path,
-            sel.element_count(),
-            mapped.mem_size,
-            cap_bytes,
-            &dims,
-        )?;
         self.refuse_outside(obj.id(), &path, outside)?;
-        let values = read::read_hyperslab(obj.id(), &space, &mapped, &sel, &path, &self.name)
-            .map_err(|e| with_missing_filters(e, obj.id()))?;
+        let slab = Slab {
+            mapped: &mapped,
+            space: &space,
+            dims: &dims,
+        };
+        let values = slab.read(obj.id(), &sel, cap_bytes, &path, &self.name)?;
         let values = if cols_first {
             values.reversed_axes()
         } else {
@@ -490,7 +502,35 @@ fn read_dataset(
             source,
         })?,
     };
-    read::check_cap(path, sel.element_count(), mapped.mem_size, cap_bytes, &dims)?;
-    read::read_hyperslab(dset, &space, &mapped, &sel, path, file_name)
-        .map_err(|e| with_missing_filters(e, dset))
+    let slab = Slab {
+        mapped: &mapped,
+        space: &space,
+        dims: &dims,
+    };
+    slab.read(dset, &sel, cap_bytes, path, file_name)
+}
+
+/// An open dataset's type and space, for reading selections of it as values.
+struct Slab<'a> {
+    mapped: &'a dtype::Mapped,
+    space: &'a Hid,
+    dims: &'a [u64],
+}
+
+impl Slab<'_> {
+    /// `sel` decoded, refused when it would take more than `cap_bytes`; a failure for want
+    /// of a filter says which.
+    fn read(
+        &self,
+        dset: hdf5_sys::h5i::hid_t,
+        sel: &Hyperslab,
+        cap_bytes: u64,
+        path: &str,
+        file_name: &str,
+    ) -> Result<Values, ReadError> {
+        let size = self.mapped.mem_size;
+        read::check_cap(path, sel.element_count(), size, cap_bytes, self.dims)?;
+        read::read_hyperslab(dset, self.space, self.mapped, sel, path, file_name)
+            .map_err(|e| with_missing_filters(e, dset))
+    }
 }
