@@ -1322,6 +1322,37 @@ fn export_saves_what_the_view_shows() {
 }
 
 #[test]
+fn save_a_copy_writes_the_selected_object_with_its_scale_into_a_new_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(vec![OpenRequest {
+        path: demo(),
+        select: Some("/waveforms/signal".into()),
+    }]);
+    settle(&mut h);
+    let dest = dir.path().join("signal-copy.h5");
+    h.state_mut().export_to(dest.clone());
+    h.get_by_label("File").click();
+    h.run();
+    h.get_by_label("Save a copy as HDF5…").click();
+    settle(&mut h);
+    h.get_by_label_contains(&format!(
+        "Saved {} (copied /waveforms/signal, /waveforms/time; 1 dimension scales attached)",
+        dest.display()
+    ));
+    let file = hdf5::File::open(&dest).unwrap();
+    let signal: Vec<f32> = file.dataset("waveforms/signal").unwrap().read_raw().unwrap();
+    let want: Vec<f32> = hdf5::File::open(demo())
+        .unwrap()
+        .dataset("waveforms/signal")
+        .unwrap()
+        .read_raw()
+        .unwrap();
+    assert_eq!(signal, want);
+    assert!(file.dataset("waveforms/time").is_ok());
+    assert!(file.group("images").is_err(), "only what was asked for");
+}
+
+#[test]
 fn copy_as_code_gives_a_snippet_reading_the_cut_on_screen() {
     let mut h = harness(vec![OpenRequest {
         path: demo(),

@@ -354,5 +354,99 @@ fn export_never_writes_onto_the_file_it_reads_and_refuses_unknown_formats() {
         dir.path().join("x.txt").to_str().unwrap(),
     ]);
     assert_eq!(r.code, Some(1));
-    assert!(r.stderr.contains(".csv or .npy"), "{}", r.stderr);
+    assert!(r.stderr.contains(".csv, .npy, or .h5"), "{}", r.stderr);
+    // A selection of values is not an HDF5 copy, which holds whole objects.
+    let r = common::run(&[
+        "export",
+        &format!("{}::/tables/events", source.display()),
+        "--slice",
+        "1:5",
+        "--out",
+        dir.path().join("x.h5").to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, Some(1));
+    assert!(r.stderr.contains("whole objects"), "{}", r.stderr);
+    assert!(!dir.path().join("x.h5").exists());
+}
+
+#[test]
+fn export_copies_objects_with_their_scales_and_nexus_groups_into_a_new_hdf5_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = common::demo();
+    let dest = dir.path().join("subset.h5");
+    let r = common::run(&[
+        "export",
+        &format!("{demo}::/entry/data/counts"),
+        "--with",
+        "/waveforms/signal",
+        "--out",
+        dest.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert!(r.stdout.contains("1 dimension scales attached"), "{}", r.stdout);
+    let listing = common::json(&["ls", "--json", dest.to_str().unwrap()]);
+    let paths: Vec<&str> = listing
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "/entry",
+            "/entry/data",
+            "/entry/data/counts",
+            "/entry/data/counts_errors",
+            "/entry/data/energy",
+            "/waveforms",
+            "/waveforms/signal",
+            "/waveforms/time"
+        ]
+    );
+    let got = common::json(&[
+        "get",
+        &format!("{}::/entry/data/counts", dest.display()),
+        "--slice",
+        "0:3",
+        "--json",
+    ]);
+    let want = common::json(&[
+        "get",
+        &format!("{demo}::/entry/data/counts"),
+        "--slice",
+        "0:3",
+        "--json",
+    ]);
+    assert_eq!(got, want);
+
+    // h5py sees the scale attached and the NeXus attributes, when this machine has it.
+    let python = std::env::var_os("HOME")
+        .map(|h| std::path::Path::new(&h).join(".cache/hdfscope-venv/bin/python"))
+        .filter(|p| p.exists());
+    let check = "import h5py, sys; f = h5py.File(sys.argv[1], 'r'); \
+                 s = f['waveforms/signal'].dims[0][0]; \
+                 print(s.name, f['entry'].attrs['NX_class'], f['entry/data'].attrs['signal'])";
+    match python.map(|p| {
+        std::process::Command::new(p)
+            .args(["-c", check, dest.to_str().unwrap()])
+            .output()
+            .unwrap()
+    }) {
+        Some(out) if String::from_utf8_lossy(&out.stderr).contains("No module named") => {
+            eprintln!("SKIPPED: h5py is not installed in the venv");
+        }
+        Some(out) => {
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert_eq!(
+                String::from_utf8_lossy(&out.stdout).trim(),
+                "/waveforms/time NXentry counts"
+            );
+        }
+        None => eprintln!("SKIPPED: no Python venv with h5py to check the copy"),
+    }
 }

@@ -29,6 +29,8 @@ pub enum Mode {
     SaveData { name: String },
     /// Pick where to save a figure (PNG, or SVG for plots).
     SaveFigure { name: String },
+    /// Pick where to save a copy of objects as a new HDF5 file.
+    SaveCopy { name: String },
 }
 
 /// A dialog in flight, if any.
@@ -59,13 +61,20 @@ impl OpenDialog {
                         .set_file_name(name)
                         .add_filter("CSV", &["csv"])
                         .add_filter("NumPy array", &["npy"])
+                        .add_filter("HDF5 copy of the dataset", &["h5"])
                         .save_file()
                         .map(|p| vec![p]),
                     Mode::SaveFigure { name } => rfd::FileDialog::new()
                         .set_title("Export figure")
                         .set_file_name(name)
                         .add_filter("PNG image", &["png"])
-                        .add_filter("SVG drawing (plots)", &["svg"])
+                        .add_filter("SVG drawing", &["svg"])
+                        .save_file()
+                        .map(|p| vec![p]),
+                    Mode::SaveCopy { name } => rfd::FileDialog::new()
+                        .set_title("Save a copy as HDF5")
+                        .set_file_name(name)
+                        .add_filter("HDF5", &["h5", "hdf5", "nxs"])
                         .save_file()
                         .map(|p| vec![p]),
                 };

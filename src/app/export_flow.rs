@@ -13,16 +13,18 @@ use crossbeam_channel::{Receiver, TryRecvError, bounded};
 
 use super::dialog::{DialogResult, Mode};
 use super::{DataView, HdfscopeApp, InfoState, Selection};
-use crate::export::{Destination, ExportError, svg};
-use crate::loader::{ExportSpec, Outcome, ReqId, Request};
+use crate::export::{Destination, ExportError, Format, svg};
+use crate::loader::{ExportSpec, Outcome, ReqId, Request, SubsetSpec};
 use crate::model::{AxisSlice, Hyperslab, resolve};
 
 /// What the Save dialog on screen is for.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(super) enum SaveKind {
     #[default]
     Data,
     Figure,
+    /// A new HDF5 file holding a copy of this object (a group with everything below it).
+    Copy(Selection),
 }
 
 /// A figure being drawn (a PNG by `hdfscope render` in a child process, an SVG on a thread).
@@ -135,22 +137,39 @@ impl HdfscopeApp {
         asked
     }
 
-    /// "Export data…" or "Export figure…": the Save dialog, or the path a test fixed.
+    /// "Export data…", "Export figure…" or "Save a copy as HDF5…": the Save dialog, or the
+    /// path a test fixed.
     pub(super) fn start_export(&mut self, ctx: &egui::Context, kind: SaveKind) {
-        let Some((target, _)) = self.export_target() else {
-            return;
+        let name = match &kind {
+            SaveKind::Copy(sel) => match sel.path.rsplit('/').next() {
+                Some(leaf) if !leaf.is_empty() => leaf.to_owned(),
+                _ => self
+                    .files
+                    .iter()
+                    .find(|f| f.id == sel.file)
+                    .and_then(|f| f.path.file_stem())
+                    .map_or_else(|| "data".to_owned(), |s| s.to_string_lossy().into_owned()),
+            },
+            SaveKind::Data | SaveKind::Figure => {
+                let Some((target, _)) = self.export_target() else {
+                    return;
+                };
+                target.path.rsplit('/').next().unwrap_or("data").to_owned()
+            }
         };
         if let Some(dest) = self.export_path_override.clone() {
             self.begin(kind, dest, ctx);
             return;
         }
-        let name = target.path.rsplit('/').next().unwrap_or("data");
         let mode = match kind {
             SaveKind::Data => Mode::SaveData {
                 name: format!("{name}.csv"),
             },
             SaveKind::Figure => Mode::SaveFigure {
                 name: format!("{name}.png"),
+            },
+            SaveKind::Copy(_) => Mode::SaveCopy {
+                name: format!("{name}-copy.h5"),
             },
         };
         self.save_kind = kind;
@@ -165,7 +184,7 @@ impl HdfscopeApp {
         match self.save_dialog.poll() {
             Some(DialogResult::Picked(paths)) => {
                 if let Some(dest) = paths.into_iter().next() {
-                    self.begin(self.save_kind, dest, ctx);
+                    self.begin(self.save_kind.clone(), dest, ctx);
                 }
             }
             Some(DialogResult::Unavailable) => self.notify(
@@ -182,6 +201,7 @@ impl HdfscopeApp {
         match kind {
             SaveKind::Data => self.begin_export(dest),
             SaveKind::Figure => self.begin_figure(dest, ctx),
+            SaveKind::Copy(sel) => self.begin_copy(sel, dest),
         }
     }
 
@@ -311,11 +331,41 @@ impl HdfscopeApp {
         }
     }
 
-    /// Asks the loader to save what the view shows to `dest`.
+    /// Asks the loader to copy the object `sel` into a new HDF5 file at `dest`.
+    fn begin_copy(&mut self, sel: Selection, dest: PathBuf) {
+        let subset = SubsetSpec {
+            file: sel.file,
+            paths: vec![sel.path],
+            dest: dest.clone(),
+        };
+        let req = self.next_export_req();
+        self.loader.send(Request::Subset { req, subset });
+        self.exporting = Some(Exporting {
+            req,
+            dest,
+            done: 0,
+            total: 0,
+        });
+    }
+
+    /// A request id for a new export, which replaces any export still running.
+    fn next_export_req(&mut self) -> ReqId {
+        if let Some(old) = self.exporting.take() {
+            self.loader.send(Request::Cancel { req: old.req });
+        }
+        self.next_req += 1;
+        self.next_req
+    }
+
+    /// Asks the loader to save what the view shows to `dest`: its values as CSV or NPY,
+    /// or, for an HDF5 name, a copy of the whole dataset.
     fn begin_export(&mut self, dest: PathBuf) {
         let Some((target, cut)) = self.export_target() else {
             return;
         };
+        if Format::of(&dest).is_ok_and(|f| f == Format::Hdf5) {
+            return self.begin_copy(target, dest);
+        }
         let Some(InfoState::Ready(v)) = self.infos.get(&target) else {
             return;
         };
@@ -343,11 +393,7 @@ impl HdfscopeApp {
             header: true,
             outside: false,
         };
-        if let Some(old) = self.exporting.take() {
-            self.loader.send(Request::Cancel { req: old.req });
-        }
-        self.next_req += 1;
-        let req = self.next_req;
+        let req = self.next_export_req();
         self.loader.send(Request::Export { req, export });
         self.exporting = Some(Exporting {
             req,
@@ -376,6 +422,21 @@ impl HdfscopeApp {
         };
         match outcome {
             Outcome::Done => self.notify(format!("Saved {}", x.dest.display()), false),
+            Outcome::Copied(report) => {
+                let mut text = format!(
+                    "Saved {} (copied {}",
+                    x.dest.display(),
+                    report.copied.join(", ")
+                );
+                if report.attached > 0 {
+                    text.push_str(&format!("; {} dimension scales attached", report.attached));
+                }
+                text.push(')');
+                for note in &report.notes {
+                    text.push_str(&format!("\n{note}"));
+                }
+                self.notify(text, false);
+            }
             Outcome::Failed(e) => self.notify(format!("Export failed: {e}"), true),
             Outcome::Cancelled => self.notify("Export cancelled".to_owned(), false),
             _ => {}
@@ -392,6 +453,7 @@ impl HdfscopeApp {
             .dest
             .file_name()
             .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+        // A copy reports no progress until it is done.
         let fraction = if x.total > 0 {
             x.done as f32 / x.total as f32
         } else {
@@ -401,6 +463,7 @@ impl HdfscopeApp {
         ui.add(
             egui::ProgressBar::new(fraction)
                 .desired_width(120.0)
+                .animate(x.total == 0)
                 .text(format!("Saving {name}")),
         );
         if ui.small_button("Cancel").clicked() {

@@ -694,6 +694,22 @@ impl HdfscopeApp {
                     self.start_export(ui.ctx(), export_flow::SaveKind::Figure);
                     ui.close();
                 }
+                let selected = self.selection.clone();
+                if ui
+                    .add_enabled(
+                        selected.is_some(),
+                        egui::Button::new("Save a copy as HDF5…"),
+                    )
+                    .on_hover_text(
+                        "A new HDF5 file with the selected object (a group with everything \
+                         below it), its attributes and dimension scales",
+                    )
+                    .clicked()
+                    && let Some(sel) = selected
+                {
+                    self.start_export(ui.ctx(), export_flow::SaveKind::Copy(sel));
+                    ui.close();
+                }
                 ui.menu_button("Open Recent", |ui| {
                     let mut chosen = None;
                     for p in &self.settings.recent {

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 
 use egui::{RichText, Role, WidgetInfo};
 
+use super::export_flow::SaveKind;
 use super::files::{self, FileState, OpenFile, Row, RowKind};
 use super::glyphs::{
     ARROW, COLLAPSE, CYCLE, DATASET, DATATYPE, EXPAND, EXTERNAL, FILE, GROUP, LINK, WARNING,
@@ -32,6 +33,8 @@ enum Action {
     /// Use this 1-D dataset as the x values of the plot on screen.
     UseAsX(FileId, String),
     AddToPlot(FileId, String),
+    /// Save this object (a group with everything below it) as a new HDF5 file.
+    SaveCopy(FileId, String),
     /// A row on screen whose metadata (for its convention badge) is not known yet.
     WantInfo(FileId, String),
 }
@@ -189,6 +192,9 @@ impl HdfscopeApp {
             Action::Reload(file) => self.reload(file),
             Action::UseAsX(file, path) => self.use_as_x(file, path),
             Action::AddToPlot(file, path) => self.add_to_plot(file, path),
+            Action::SaveCopy(file, path) => {
+                self.start_export(ctx, SaveKind::Copy(Selection { file, path }));
+            }
             // Badges wait while the loader is busy, so a fast scroll through a huge group
             // never queues thousands of requests ahead of the user's own clicks; rows still
             // on screen ask again on a later frame.
@@ -390,6 +396,10 @@ fn root_row(ui: &mut egui::Ui, f: &OpenFile, cx: RowContext<'_>, actions: &mut V
                     actions.push(Action::Copy(f.path.display().to_string()));
                     ui.close();
                 }
+                if ui.button("Save a copy as HDF5…").clicked() {
+                    actions.push(Action::SaveCopy(f.id, "/".to_owned()));
+                    ui.close();
+                }
                 if ui.button("Reload").clicked() {
                     actions.push(Action::Reload(f.id));
                     ui.close();
@@ -457,6 +467,10 @@ fn link_row(
         // Any dataset of any open file can be drawn over the plot on screen.
         if shape.is_some() && cx.plotted.is_some() && ui.button("Add to the plot").clicked() {
             actions.push(Action::AddToPlot(f.id, path.clone()));
+            ui.close();
+        }
+        if child.entry.is_some() && ui.button("Save a copy as HDF5…").clicked() {
+            actions.push(Action::SaveCopy(f.id, path.clone()));
             ui.close();
         }
     });

@@ -85,14 +85,18 @@ pub enum Command {
         json: bool,
     },
     /// Save a dataset selection as CSV or NPY (by the extension of --out), streamed block
-    /// by block through a temporary file renamed into place.
+    /// by block, or copy objects into a new HDF5 file (--out x.h5) with their attributes
+    /// and dimension scales; always through a temporary file renamed into place.
     Export {
         /// FILE::/path
         target: String,
+        /// More objects of the same file to copy into an .h5 (repeatable).
+        #[arg(long = "with", value_name = "PATH")]
+        with: Vec<String>,
         /// numpy-like selection, e.g. "10:20,3,::2" (an integer drops its axis).
         #[arg(long, allow_hyphen_values = true)]
         slice: Option<String>,
-        /// The file to write: .csv or .npy.
+        /// The file to write: .csv, .npy, or .h5 (.hdf5, .nxs) for a copy of whole objects.
         #[arg(long)]
         out: PathBuf,
         /// CSV without the first line of column names.
@@ -124,6 +128,8 @@ pub enum CliError {
     NeedsViewer,
     #[error("{0}")]
     Export(#[from] ExportError),
+    #[error("{0}")]
+    Usage(String),
 }
 
 fn open(file: &Path) -> Result<H5File, CliError> {
@@ -165,10 +171,17 @@ pub fn run(command: &Command, out: &mut dyn Write) -> Result<(), CliError> {
         Command::Info { target, json } => info(target, *json, out),
         Command::Export {
             target,
+            with,
             slice,
             out: dest,
             no_header,
-        } => export(target, slice.as_deref(), dest, !*no_header, out),
+        } => match export::Format::of(dest)? {
+            export::Format::Hdf5 if slice.is_none() => subset(target, with, dest, out),
+            _ if !with.is_empty() => Err(CliError::Usage(
+                "--with adds objects to an HDF5 copy (--out FILE.h5), not to CSV or NPY".to_owned(),
+            )),
+            _ => export(target, slice.as_deref(), dest, !*no_header, out),
+        },
         Command::Get {
             target,
             slice,
@@ -504,6 +517,36 @@ fn export(
         dest_path.display(),
         shape_text(&shape)
     )?;
+    Ok(())
+}
+
+/// Copies the target and `more` objects of its file into a new HDF5 file.
+fn subset(
+    target: &str,
+    more: &[String],
+    dest_path: &Path,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    let (file_path, path) = split_target(target);
+    let file = open(&file_path)?;
+    let mut paths = vec![path];
+    paths.extend(more.iter().cloned());
+    export::refuse_open_files(dest_path, std::slice::from_ref(&file_path))?;
+    let dest = export::Destination::create(dest_path)?;
+    let report = file
+        .copy_subset(&paths, dest.temp_path())
+        .map_err(in_file(&file_path))?;
+    dest.finish()?;
+    writeln!(
+        out,
+        "wrote {} (copied {}; {} dimension scales attached)",
+        dest_path.display(),
+        report.copied.join(", "),
+        report.attached
+    )?;
+    for note in &report.notes {
+        writeln!(out, "note: {note}")?;
+    }
     Ok(())
 }
 

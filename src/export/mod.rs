@@ -35,6 +35,8 @@ pub const READ_CAP: u64 = 1 << 30;
 pub enum Format {
     Csv,
     Npy,
+    /// A new HDF5 file holding copies of whole objects (a subset export).
+    Hdf5,
 }
 
 impl Format {
@@ -46,6 +48,7 @@ impl Format {
         match ext.as_deref() {
             Some("csv") => Ok(Self::Csv),
             Some("npy") => Ok(Self::Npy),
+            Some("h5" | "hdf5" | "he5" | "nxs") => Ok(Self::Hdf5),
             _ => Err(ExportError::Format(path.to_path_buf())),
         }
     }
@@ -54,7 +57,7 @@ impl Format {
 /// Why an export failed. Every variant names the destination.
 #[derive(Debug, Error)]
 pub enum ExportError {
-    #[error("{}: cannot export there: the format comes from the extension (.csv or .npy)", .0.display())]
+    #[error("{}: cannot export there: the format comes from the extension (.csv, .npy, or .h5 for a copy of whole objects)", .0.display())]
     Format(PathBuf),
     #[error("{}: refusing to write onto a file that is open in the viewer", .0.display())]
     OpenFile(PathBuf),
@@ -119,6 +122,11 @@ impl Destination {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The temporary file, for a writer that needs a path (libhdf5 creating a subset).
+    pub fn temp_path(&self) -> &Path {
+        self.tmp.path()
     }
 
     /// Flushes everything to disk and renames the file into place.
@@ -228,6 +236,12 @@ impl Writer {
         match format {
             Format::Csv => CsvWriter::new(dtype, shape, header, dest).map(Self::Csv),
             Format::Npy => NpyWriter::new(dtype, shape, dest).map(Self::Npy),
+            Format::Hdf5 => Err(ExportError::Unsupported {
+                path: dest.path().to_path_buf(),
+                what: "an HDF5 file holds copies of whole objects, not a selection of values; \
+                       export the objects without a slice"
+                    .to_owned(),
+            }),
         }
     }
 
@@ -300,5 +314,6 @@ mod tests {
         assert!(refuse_open_files(&fresh, &[viewed]).is_ok());
         assert_eq!(Format::of(Path::new("a.NPY")).unwrap(), Format::Npy);
         assert!(Format::of(Path::new("a.txt")).is_err());
+        assert_eq!(Format::of(Path::new("b.nxs")).unwrap(), Format::Hdf5);
     }
 }

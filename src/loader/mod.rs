@@ -19,6 +19,7 @@ mod index;
 pub mod lod;
 pub mod protocol;
 mod server;
+mod subset;
 pub mod tiles;
 mod worker;
 
@@ -35,13 +36,15 @@ pub use self::lod::Lod;
 pub use self::protocol::{Fault, FileId, Stats};
 use self::protocol::{FileRef, Job, Reply};
 pub use self::server::{WORKER_ARG, worker_main};
+use self::subset::SubsetRun;
+pub use self::subset::SubsetSpec;
 use self::tiles::{Tile, TileImage};
 pub use self::worker::WorkerKind;
 use self::worker::{Event, Worker};
 use crate::export::{self, Export};
 use crate::model::{
     Block, Calibration, ChildPage, DType, Grid, Hyperslab, Line, ObjectId, ObjectInfo, Plane,
-    Value, Values,
+    SubsetReport, Value, Values,
 };
 
 /// Links fetched per listing request.
@@ -245,6 +248,13 @@ pub enum Request {
         req: ReqId,
         export: ExportSpec,
     },
+    /// Copy objects into a new HDF5 file (through a temporary file renamed into place),
+    /// answered with [`Outcome::Copied`]. Cancelling deletes the temporary file; a `dest`
+    /// that is an open file is refused.
+    Subset {
+        req: ReqId,
+        subset: SubsetSpec,
+    },
     /// Stop a data request; it is answered with [`Outcome::Cancelled`].
     Cancel {
         req: ReqId,
@@ -283,6 +293,8 @@ pub enum Outcome {
         values: Arc<[f64]>,
     },
     Environment(Vec<(String, String)>),
+    /// A subset export is in place.
+    Copied(SubsetReport),
     Done,
     /// A one-line message naming the file and object.
     Failed(String),
@@ -505,6 +517,8 @@ enum Origin {
     Part(CacheKey),
     /// The next block of export `req`.
     ExportBlock(ReqId),
+    /// The copy of subset export `req`.
+    Subset(ReqId),
     Probe(ReqId),
     Control,
 }
@@ -674,6 +688,7 @@ struct Dispatcher {
     reads: Vec<SampleRead>,
     part_reads: Vec<PartRead>,
     exports: Vec<ExportRun>,
+    subsets: Vec<SubsetRun>,
     /// Sample windows and tiles being read, so two requests never read the same one twice.
     reading: HashSet<CacheKey>,
     probes: VecDeque<(ReqId, Probe)>,
@@ -704,6 +719,7 @@ impl Dispatcher {
             reads: Vec::new(),
             part_reads: Vec::new(),
             exports: Vec::new(),
+            subsets: Vec::new(),
             reading: HashSet::new(),
             probes: VecDeque::new(),
             cache,
@@ -841,6 +857,7 @@ impl Dispatcher {
                 });
             }
             Request::Export { req, export } => self.export(req, export),
+            Request::Subset { req, subset } => self.subset(req, subset),
             Request::Cancel { req } => self.cancel(req),
             Request::SetCacheLimit { bytes } => self.cache.set_limit(bytes),
             Request::Probe { req, probe } => self.probes.push_back((req, probe)),
@@ -1159,10 +1176,12 @@ impl Dispatcher {
                 + d.part_reads.len()
                 + d.probes.len()
                 + d.exports.len()
+                + d.subsets.len()
         };
         let before = count(self);
         // Dropping an export's run deletes its temporary file.
         self.exports.retain(|x| x.req != req);
+        self.subsets.retain(|x| x.req != req);
         self.overviews.retain(|o| o.req != req);
         self.reads.retain(|r| r.req != req);
         self.part_reads.retain(|t| t.req != req);
@@ -1172,7 +1191,8 @@ impl Dispatcher {
         // come soon the worker is stuck and gets killed (`watchdog`).
         for slot in &mut self.slots {
             if let Some(b) = &mut slot.busy
-                && matches!(b.origin, Origin::Window { req: r, .. } | Origin::Probe(r) if r == req)
+                && matches!(b.origin, Origin::Window { req: r, .. } | Origin::Probe(r)
+                    | Origin::Subset(r) if r == req)
                 && b.cancelled.is_none()
             {
                 b.cancelled = Some(Instant::now());
@@ -1221,6 +1241,7 @@ impl Dispatcher {
             .or_else(|| self.next_part(false))
             .or_else(|| self.next_overview_window())
             .or_else(|| self.next_export_block())
+            .or_else(|| self.next_subset())
             .or_else(|| self.next_part(true))
             .or_else(|| self.next_meta_job())
     }
@@ -1485,7 +1506,8 @@ impl Dispatcher {
             let Some(b) = &self.slots[slot].busy else {
                 continue;
             };
-            let late = now.duration_since(b.since) > self.config.timeout;
+            let limit = self.time_limit(b);
+            let late = now.duration_since(b.since) > limit;
             let stuck = b
                 .cancelled
                 .is_some_and(|c| now.duration_since(c) > self.config.cancel_grace);
@@ -1498,7 +1520,7 @@ impl Dispatcher {
                 .then(|| (b.job.clone(), b.origin.clone()));
             self.kill(slot);
             if let Some((job, origin)) = unanswered {
-                let secs = self.config.timeout.as_secs_f64();
+                let secs = limit.as_secs_f64();
                 let msg = incident(
                     &job,
                     &format!(
@@ -1511,6 +1533,14 @@ impl Dispatcher {
         }
     }
 
+    /// How long a job may run before its worker is taken for stuck.
+    fn time_limit(&self, b: &Busy) -> Duration {
+        match b.job {
+            Job::Subset { .. } => subset::COPY_TIMEOUT,
+            _ => self.config.timeout,
+        }
+    }
+
     /// The longest the loop may sleep before a watchdog deadline.
     fn next_deadline(&self) -> Duration {
         let now = Instant::now();
@@ -1519,7 +1549,7 @@ impl Dispatcher {
             .filter_map(|s| s.busy.as_ref())
             .map(|b| match b.cancelled {
                 Some(c) => (c + self.config.cancel_grace).saturating_duration_since(now),
-                None => (b.since + self.config.timeout).saturating_duration_since(now),
+                None => (b.since + self.time_limit(b)).saturating_duration_since(now),
             })
             .min()
             .unwrap_or(Duration::from_millis(500))
@@ -1620,6 +1650,7 @@ impl Dispatcher {
                     Err(e) => self.fail(&Origin::Part(key), e),
                 }
             }
+            (Origin::Subset(req), Reply::Copied(result)) => self.subset_copied(req, result),
             (Origin::ExportBlock(req), Reply::Values(result)) => match result {
                 Ok(values) => self.export_block(req, &values),
                 Err(e) => self.fail(&Origin::ExportBlock(req), e),
@@ -1742,6 +1773,7 @@ impl Dispatcher {
                 }
             }
             Origin::Probe(req) => self.data(req, Outcome::Failed(msg)),
+            Origin::Subset(req) => self.subset_copied(req, Err(msg)),
             Origin::ExportBlock(req) => {
                 let before = self.exports.len();
                 self.exports.retain(|x| x.req != req);
@@ -2389,5 +2421,72 @@ mod tests {
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
         assert_eq!(names.len(), 3, "no temporary file left: {names:?}");
+    }
+
+    #[test]
+    fn subsets_are_copied_by_a_worker_into_place_and_cancel_cleanly() {
+        let mut l = spawn();
+        open_demo(&mut l);
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("signal.h5");
+        let subset = |paths: &[&str], dest: &std::path::Path| SubsetSpec {
+            file: 1,
+            paths: paths.iter().map(|p| (*p).to_owned()).collect(),
+            dest: dest.to_path_buf(),
+        };
+        l.send(Request::Subset {
+            req: 1,
+            subset: subset(&["/waveforms/signal"], &dest),
+        });
+        let got = settle(&mut l);
+        let Outcome::Copied(report) = outcome(&got, 1) else {
+            panic!("{got:?}")
+        };
+        assert_eq!(report.copied, ["/waveforms/signal", "/waveforms/time"]);
+        let copy = crate::reader::H5File::open(&dest).unwrap();
+        let info = copy.info("/waveforms/signal").unwrap();
+        assert_eq!(info.dims[0].scales[0].path, "/waveforms/time");
+
+        // The open file is refused; a missing object names itself; a cancelled copy
+        // leaves the previous file.
+        l.send(Request::Subset {
+            req: 2,
+            subset: subset(&["/"], &demo()),
+        });
+        l.send(Request::Subset {
+            req: 3,
+            subset: subset(&["/nothing/here"], &dir.path().join("x.h5")),
+        });
+        let got = settle(&mut l);
+        let Outcome::Failed(e) = outcome(&got, 2) else {
+            panic!("{got:?}")
+        };
+        assert!(e.contains("open in the viewer"), "{e}");
+        let Outcome::Failed(e) = outcome(&got, 3) else {
+            panic!("{got:?}")
+        };
+        assert!(e.contains("demo.h5") && e.contains("/nothing/here"), "{e}");
+        for n in 0..4 {
+            l.send(fault(10 + n, Fault::Sleep(300)));
+        }
+        l.send(Request::Subset {
+            req: 4,
+            subset: subset(&["/"], &dest),
+        });
+        l.send(Request::Cancel { req: 4 });
+        let got = settle(&mut l);
+        assert!(matches!(outcome(&got, 4), Outcome::Cancelled), "{got:?}");
+        assert!(
+            crate::reader::H5File::open(&dest)
+                .unwrap()
+                .link("/images")
+                .is_err(),
+            "the earlier copy is untouched"
+        );
+        let names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, ["signal.h5"], "no temporary file left");
     }
 }

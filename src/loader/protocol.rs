@@ -15,7 +15,7 @@ use thiserror::Error;
 use super::tiles::TileData;
 use crate::model::{
     AxisSlice, Block, Calibration, ChildPage, Grid, Line, ObjectId, ObjectInfo, Patch, Plane,
-    Values,
+    SubsetReport, Values,
 };
 
 /// Identifies one opening of a file; a reload gets a new id, so stale answers are ignored.
@@ -97,6 +97,13 @@ pub enum Job {
         cap_bytes: u64,
         outside: bool,
     },
+    /// Copy objects (each group with everything below it) into a new HDF5 file at `dest`
+    /// (the loader's temporary file; the only file a worker ever writes).
+    Subset {
+        file: FileRef,
+        paths: Vec<String>,
+        dest: PathBuf,
+    },
     /// The `HDF5_*` environment variables the worker sees (to prove they were removed).
     Environment,
     /// Test hook: misbehave the way libhdf5 can on a hostile file.
@@ -115,6 +122,9 @@ impl Job {
             | Self::Tile { file, path, .. }
             | Self::Cells { file, path, .. }
             | Self::Read { file, path, .. } => Some((file, path)),
+            Self::Subset { file, paths, .. } => {
+                Some((file, paths.first().map_or("/", String::as_str)))
+            }
             Self::Close(_) | Self::Environment | Self::Fault(_) => None,
         }
     }
@@ -245,6 +255,8 @@ pub enum Reply {
     Cells(Result<Values, String>),
     /// The values of a [`Job::Read`].
     Values(Result<Values, String>),
+    /// What a [`Job::Subset`] copied.
+    Copied(Result<SubsetReport, String>),
     Environment(Vec<(String, String)>),
     /// Answer to a `Fault::Sleep`.
     Slept,

@@ -3,7 +3,8 @@
 //! Runs in a child process (`hdfscope --reader-worker`, reading frames on stdin and writing
 //! them on stdout) or, for tests, on a thread. It keeps the files it has opened, opening
 //! them lazily by [`FileRef`], so a fresh worker can take any job. Must never write to a
-//! file, load a plugin, or talk to anything but its parent.
+//! file but the new one a subset export names, load a plugin, or talk to anything but its
+//! parent.
 
 use std::collections::HashMap;
 use std::process::ExitCode;
@@ -117,6 +118,10 @@ impl Server {
                         h.read_cells(&path, &grid, &block, DEFAULT_READ_CAP_BYTES, outside)
                             .map_err(|e| named(&file, &e))
                     }),
+            ),
+            Job::Subset { file, paths, dest } => Reply::Copied(
+                self.file(&file)
+                    .and_then(|h| h.copy_subset(&paths, &dest).map_err(|e| named(&file, &e))),
             ),
             Job::Read {
                 file,

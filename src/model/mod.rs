@@ -18,8 +18,8 @@ pub use calibration::Calibration;
 pub use dtype::{ByteOrder, Charset, DType, EnumMember, Field, FloatBits, RefKind, StrPad};
 pub use node::{
     AttrValue, Attribute, Child, ChildPage, DatasetInfo, Dim, Entry, ExternalFile, Filter, Layout,
-    Link, LinkStatus, LinkType, ObjectId, ObjectInfo, ObjectKind, ScaleRef, Shape, VirtualSource,
-    join_path, normalize_path, parent_path, split_target,
+    Link, LinkStatus, LinkType, ObjectId, ObjectInfo, ObjectKind, ScaleRef, Shape, SubsetReport,
+    VirtualSource, join_path, normalize_path, parent_path, split_target,
 };
 pub use plane::{Patch, Plane};
 pub use selection::{AxisSlice, Component, Hyperslab, Line, SliceError, parse_slice, resolve};

@@ -369,6 +369,17 @@ pub struct ChildPage {
     pub total: u64,
 }
 
+/// What a subset export put in its new file.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubsetReport {
+    /// The objects copied, as asked for and as added (dimension scales, NeXus axes).
+    pub copied: Vec<String>,
+    /// Dimension scales attached again in the new file.
+    pub attached: usize,
+    /// What could not be carried over, one line each.
+    pub notes: Vec<String>,
+}
+
 /// The in-file path of `name` inside the group at `parent`.
 pub fn join_path(parent: &str, name: &str) -> String {
     if parent == "/" {

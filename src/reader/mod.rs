@@ -16,6 +16,7 @@ mod open;
 mod plugins;
 mod read;
 mod refs;
+mod subset;
 
 use std::path::{Path, PathBuf};
 

@@ -208,6 +208,7 @@ impl Series {
                     Outcome::Overview(_)
                     | Outcome::Samples { .. }
                     | Outcome::Environment(_)
+                    | Outcome::Copied(_)
                     | Outcome::Done => State::Ready,
                 }
             }
