@@ -44,6 +44,8 @@ fn main() -> ExitCode {
         target,
         out,
         size,
+        scale,
+        look,
         slice,
         view,
     } = &command
@@ -52,6 +54,8 @@ fn main() -> ExitCode {
             size,
             slice: slice.as_deref(),
             view: view.as_deref(),
+            scale: *scale,
+            look: look.as_deref(),
         };
         return match hdfscope::app::render(OpenRequest::from_arg(target.clone()), out, &options) {
             Ok(()) => ExitCode::SUCCESS,

@@ -1340,7 +1340,11 @@ fn save_a_copy_writes_the_selected_object_with_its_scale_into_a_new_file() {
         dest.display()
     ));
     let file = hdf5::File::open(&dest).unwrap();
-    let signal: Vec<f32> = file.dataset("waveforms/signal").unwrap().read_raw().unwrap();
+    let signal: Vec<f32> = file
+        .dataset("waveforms/signal")
+        .unwrap()
+        .read_raw()
+        .unwrap();
     let want: Vec<f32> = hdf5::File::open(demo())
         .unwrap()
         .dataset("waveforms/signal")
@@ -1388,36 +1392,100 @@ fn copy_as_code_gives_a_snippet_reading_the_cut_on_screen() {
     );
 }
 
-#[test]
-fn export_figure_draws_the_view_into_a_png() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut h = harness(vec![OpenRequest {
-        path: demo(),
-        select: Some("/images/stack".into()),
-    }]);
-    let png = dir.path().join("frame.png");
-    h.state_mut().export_to(png.clone());
+/// Export figure ▸ Save figure…, then waits for the notice that it was saved.
+fn save_figure(h: &mut egui_kittest::Harness<'_, HdfscopeApp>, dest: &Path, setup: &[&str]) {
+    h.state_mut().export_to(dest.to_path_buf());
     h.get_by_label("Export figure…").click();
-    // Drawn by `hdfscope render` in a child process: wait for its notice.
-    let saved = format!("Saved {}", png.display());
+    h.run();
+    for label in setup {
+        h.get_by_label(label).click();
+        h.run();
+    }
+    h.get_by_label("Save figure…").click();
+    // A PNG is drawn by `hdfscope render` in a child process: wait for its notice.
+    let saved = format!("Saved {}", dest.display());
     let deadline = Instant::now() + Duration::from_secs(120);
     while h.query_by_label(&saved).is_none() {
         assert!(
             Instant::now() < deadline,
             "the figure was not saved in time"
         );
-        assert!(
-            h.query_by_label_contains("Export failed").is_none(),
-            "the figure failed"
-        );
+        if let Some(failed) = h.query_by_label_contains("Export failed") {
+            panic!("{:?}", failed.accesskit_node().label());
+        }
         h.step();
         std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+#[test]
+fn export_figure_draws_the_view_into_a_png_as_on_screen() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(vec![OpenRequest {
+        path: demo(),
+        select: Some("/images/stack".into()),
+    }]);
+    settle(&mut h);
+    let png = dir.path().join("frame.png");
+    save_figure(&mut h, &png, &[]);
     let image = image::open(&png).unwrap().to_rgba8();
     assert_eq!(image.dimensions(), (1600, 900));
     // Not blank: the stack's rings give many colours.
     let colours: std::collections::HashSet<[u8; 4]> = image.pixels().map(|p| p.0).collect();
     assert!(colours.len() > 50, "{} colours", colours.len());
+    let coloured = |image: &image::RgbaImage| {
+        image
+            .pixels()
+            .filter(|p| p.0[0].abs_diff(p.0[1]).max(p.0[1].abs_diff(p.0[2])) > 40)
+            .count()
+    };
+    assert!(coloured(&image) > 100_000, "viridis is colourful");
+
+    // In gray, at another size and scale 2: the picture follows the screen.
+    h.get_by_label("colormap").click();
+    h.run();
+    h.get_by_label("gray").click();
+    settle(&mut h);
+    let gray = dir.path().join("gray.png");
+    save_figure(&mut h, &gray, &["1200×1200", "2×"]);
+    let image = image::open(&gray).unwrap().to_rgba8();
+    assert_eq!(image.dimensions(), (1200, 1200));
+    assert!(
+        coloured(&image) < 1000,
+        "{} coloured pixels",
+        coloured(&image)
+    );
+    let grays: std::collections::HashSet<u8> = image.pixels().map(|p| p.0[0]).collect();
+    assert!(grays.len() > 50, "{} levels of gray", grays.len());
+}
+
+#[test]
+fn export_figure_writes_an_image_as_svg_with_its_pixels_and_colour_bar() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(vec![OpenRequest {
+        path: demo(),
+        select: Some("/images/image".into()),
+    }]);
+    settle(&mut h);
+    let svg = dir.path().join("image.svg");
+    save_figure(&mut h, &svg, &[]);
+    let text = std::fs::read_to_string(&svg).unwrap();
+    let doc = roxmltree::Document::parse(&text).unwrap();
+    let rasters: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("image"))
+        .collect();
+    assert!(!rasters.is_empty(), "the pixels are embedded");
+    let stops = doc.descendants().filter(|n| n.has_tag_name("stop")).count();
+    assert!(stops >= 32, "the colour bar is a gradient ({stops} stops)");
+    let texts: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .filter_map(|n| n.text())
+        .collect();
+    // The image's axes are its dimension scales x and y, as on screen.
+    assert!(texts.iter().any(|t| t.starts_with('x')), "{texts:?}");
+    assert!(texts.iter().any(|t| t.starts_with('y')), "{texts:?}");
 }
 
 #[test]
@@ -1427,16 +1495,9 @@ fn export_figure_writes_a_plot_as_svg_with_its_titles() {
         "{}::/waveforms/signal",
         demo().display()
     )))]);
+    settle(&mut h);
     let svg = dir.path().join("signal.svg");
-    h.state_mut().export_to(svg.clone());
-    h.get_by_label("Export figure…").click();
-    let saved = format!("Saved {}", svg.display());
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while h.query_by_label(&saved).is_none() {
-        assert!(Instant::now() < deadline, "the SVG was not saved in time");
-        h.step();
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    save_figure(&mut h, &svg, &[]);
     let text = std::fs::read_to_string(&svg).unwrap();
     let doc = roxmltree::Document::parse(&text).unwrap();
     let texts: Vec<&str> = doc

@@ -383,7 +383,11 @@ fn export_copies_objects_with_their_scales_and_nexus_groups_into_a_new_hdf5_file
         dest.to_str().unwrap(),
     ]);
     assert_eq!(r.code, Some(0), "{}", r.stderr);
-    assert!(r.stdout.contains("1 dimension scales attached"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("1 dimension scales attached"),
+        "{}",
+        r.stdout
+    );
     let listing = common::json(&["ls", "--json", dest.to_str().unwrap()]);
     let paths: Vec<&str> = listing
         .as_array()

@@ -33,8 +33,8 @@ pub(super) struct Drawing {
     done: Receiver<Result<(), String>>,
 }
 
-/// The size figures are drawn at, in pixels.
-const FIGURE_SIZE: (u32, u32) = (1600, 900);
+/// Common figure sizes, in pixels.
+const FIGURE_PRESETS: [(u32, u32); 4] = [(1600, 900), (1920, 1080), (3840, 2160), (1200, 1200)];
 
 /// An export in flight.
 pub(super) struct Exporting {
@@ -108,20 +108,16 @@ impl HdfscopeApp {
 
     /// Export…, Export figure… and Copy as code for the view on screen; the export asked
     /// for.
-    pub(super) fn export_buttons(&self, ui: &mut egui::Ui) -> Option<SaveKind> {
+    pub(super) fn export_buttons(&mut self, ui: &mut egui::Ui) -> Option<SaveKind> {
         let mut asked = None;
         if ui
             .add_enabled(self.export_target().is_some(), egui::Button::new("Export…"))
-            .on_hover_text("Save the data this view shows as CSV or NPY")
+            .on_hover_text("Save the data this view shows as CSV or NPY (or the dataset as HDF5)")
             .clicked()
         {
             asked = Some(SaveKind::Data);
         }
-        if ui
-            .button("Export figure…")
-            .on_hover_text("Save this view as a PNG picture (a plot also as SVG)")
-            .clicked()
-        {
+        if self.figure_menu_button(ui, false) {
             asked = Some(SaveKind::Figure);
         }
         ui.menu_button("Copy as code", |ui| {
@@ -135,6 +131,59 @@ impl HdfscopeApp {
             }
         });
         asked
+    }
+
+    /// "Export figure…", a menu that stays open while its size and scale are set (in the
+    /// File menu when `in_menu`); true when its Save figure… was clicked.
+    pub(super) fn figure_menu_button(&mut self, ui: &mut egui::Ui, in_menu: bool) -> bool {
+        let config = egui::containers::menu::MenuConfig::new()
+            .close_behavior(egui::PopupCloseBehavior::CloseOnClickOutside);
+        let mut save = false;
+        let content = |ui: &mut egui::Ui| {
+            if self.figure_menu(ui) {
+                save = true;
+                ui.close();
+            }
+        };
+        if in_menu {
+            egui::containers::menu::SubMenuButton::new("Export figure")
+                .config(config)
+                .ui(ui, content);
+        } else {
+            egui::containers::menu::MenuButton::new("Export figure…")
+                .config(config)
+                .ui(ui, content);
+        }
+        save
+    }
+
+    /// The size and scale of saved figures, and the button that saves one (true when
+    /// clicked).
+    fn figure_menu(&mut self, ui: &mut egui::Ui) -> bool {
+        let (w, h) = &mut self.settings.figure_size;
+        ui.horizontal(|ui| {
+            ui.label("Size");
+            ui.add(egui::DragValue::new(w).range(16..=16_384).suffix(" px"));
+            ui.label("×");
+            ui.add(egui::DragValue::new(h).range(16..=16_384).suffix(" px"));
+        });
+        ui.horizontal(|ui| {
+            for (pw, ph) in FIGURE_PRESETS {
+                if ui.small_button(format!("{pw}×{ph}")).clicked() {
+                    (*w, *h) = (pw, ph);
+                }
+            }
+        });
+        ui.horizontal(|ui| {
+            ui.label("Scale")
+                .on_hover_text("Pixels per point: 2× draws text and lines twice as large");
+            for s in [1.0, 1.5, 2.0, 3.0] {
+                ui.selectable_value(&mut self.settings.figure_scale, s, format!("{s}×"));
+            }
+        });
+        ui.button("Save figure…")
+            .on_hover_text("As PNG, or SVG (vectors; an image's pixels embedded)")
+            .clicked()
     }
 
     /// "Export data…", "Export figure…" or "Save a copy as HDF5…": the Save dialog, or the
@@ -240,10 +289,19 @@ impl HdfscopeApp {
             "--out".to_owned(),
             dest.display().to_string(),
             "--size".to_owned(),
-            format!("{}x{}", FIGURE_SIZE.0, FIGURE_SIZE.1),
+            format!(
+                "{}x{}",
+                self.settings.figure_size.0, self.settings.figure_size.1
+            ),
+            "--scale".to_owned(),
+            self.settings.figure_scale.to_string(),
             "--view".to_owned(),
             view.to_owned(),
         ];
+        // Drawn as the screen shows it: colours, limits, log axes, the region zoomed to.
+        if let Ok(look) = serde_json::to_string(&self.look()) {
+            args.extend(["--look".to_owned(), look]);
+        }
         if !cut.is_empty() {
             let parts: Vec<String> = cut.iter().map(python_slice).collect();
             args.extend(["--slice".to_owned(), parts.join(",")]);
@@ -272,26 +330,33 @@ impl HdfscopeApp {
         }
     }
 
-    /// The plot on screen as SVG, written through a temporary file on a thread.
+    /// The plot or image on screen as SVG, written through a temporary file on a thread.
     fn begin_svg(&mut self, dest: PathBuf, ctx: &egui::Context) {
         let figure = match self.view.as_ref().map(|(_, v)| v) {
             Some(DataView::Line(v)) => v.figure().cloned(),
+            Some(DataView::Image(v)) => v.figure(),
             _ => None,
         };
         let Some(figure) = figure else {
             self.notify(
-                "SVG is for plots; save images and tables as PNG".to_owned(),
+                "SVG is for plots and images (once drawn); save tables as PNG".to_owned(),
                 true,
             );
             return;
         };
+        let scale = f64::from(self.settings.figure_scale);
+        let (w, h) = self.settings.figure_size;
+        let size = (
+            (f64::from(w) / scale).round() as u32,
+            (f64::from(h) / scale).round() as u32,
+        );
         let (tx, rx) = bounded(1);
         let wake = ctx.clone();
         let target = dest.clone();
         let spawned = std::thread::Builder::new()
             .name("hdfscope-svg".to_owned())
             .spawn(move || {
-                let text = svg::svg(&figure, FIGURE_SIZE.0, FIGURE_SIZE.1);
+                let text = svg::svg(&figure, size.0, size.1);
                 let result = Destination::create(&target)
                     .and_then(|mut d| {
                         d.write_all(text.as_bytes())

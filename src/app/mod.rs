@@ -12,6 +12,7 @@ mod glyphs;
 mod image_view;
 mod inspector;
 mod line_view;
+mod look;
 mod numbers;
 mod plot_source;
 mod render;
@@ -173,6 +174,8 @@ pub struct HdfscopeApp {
     x_choices: HashMap<Selection, XChoice>,
     /// Only the plot, no panels or controls (headless rendering).
     plot_only: bool,
+    /// Axes to give the next plot or image view (`hdfscope render --look`).
+    pending_look: Option<look::PlotLook>,
     /// The cut through the data `hdfscope render --slice` asked for: indices hold axes,
     /// ranges are the axes shown.
     render_slice: Option<Vec<AxisSlice>>,
@@ -214,6 +217,29 @@ impl HdfscopeApp {
     pub fn cut(&mut self, slice: Option<Vec<AxisSlice>>, view: Option<ViewKind>) {
         self.render_slice = slice;
         self.forced_view = view;
+    }
+
+    /// Draws the view as `look` says (for `hdfscope render`, as the viewer's screen did).
+    pub(crate) fn set_look(&mut self, look: look::Look) {
+        if let Some(style) = look.image {
+            self.image_style = style;
+        }
+        self.pending_look = look.plot;
+    }
+
+    /// How the view on screen looks, for `set_look` in another process.
+    fn look(&self) -> look::Look {
+        match self.view.as_ref().map(|(_, v)| v) {
+            Some(DataView::Image(v)) => look::Look {
+                image: Some(v.style().clone()),
+                plot: v.look(),
+            },
+            Some(DataView::Line(v)) => look::Look {
+                image: None,
+                plot: v.look(),
+            },
+            _ => look::Look::default(),
+        }
     }
 
     fn with(
@@ -262,6 +288,7 @@ impl HdfscopeApp {
             x_choices: HashMap::new(),
             overlays: HashMap::new(),
             plot_only: false,
+            pending_look: None,
             render_slice: None,
             slice_error: None,
             forced_view: None,
@@ -684,13 +711,11 @@ impl HdfscopeApp {
                     self.start_export(ui.ctx(), export_flow::SaveKind::Data);
                     ui.close();
                 }
-                if ui
-                    .add_enabled(
-                        self.export_target().is_some(),
-                        egui::Button::new("Export figure…"),
-                    )
-                    .clicked()
-                {
+                let enabled = self.export_target().is_some();
+                let saved = ui
+                    .add_enabled_ui(enabled, |ui| self.figure_menu_button(ui, true))
+                    .inner;
+                if saved {
                     self.start_export(ui.ctx(), export_flow::SaveKind::Figure);
                     ui.close();
                 }
@@ -1976,6 +2001,17 @@ impl HdfscopeApp {
         }
         self.request_listings();
         self.sync_data_view();
+        // Once the view exists (its data may take a while to be described).
+        if let Some(look) = self.pending_look {
+            match self.view.as_mut().map(|(_, v)| v) {
+                Some(DataView::Line(v)) => v.set_look(&look),
+                Some(DataView::Image(v)) => v.set_look(&look),
+                _ => {}
+            }
+            if matches!(self.view, Some((_, DataView::Line(_) | DataView::Image(_)))) {
+                self.pending_look = None;
+            }
+        }
         if self.plot_only {
             egui::CentralPanel::default().show(ui, |ui| self.central(ui));
             return;

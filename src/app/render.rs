@@ -1,13 +1,16 @@
 //! `hdfscope render`: draws the plot the viewer shows for an object into a PNG, with no
 //! window: the app runs headless (plot only), waits for its data through the same loader
 //! and reader processes, and one pass is rendered offscreen by wgpu (through egui_kittest's
-//! renderer). Writes only the output file, through a temporary file renamed into place.
+//! renderer), at a size in pixels and a scale (pixels per point), looking as the viewer's
+//! screen did when it asks (`--look`). Writes only the output file, through a temporary
+//! file renamed into place.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use thiserror::Error;
 
+use super::look::Look;
 use super::views::ViewKind;
 use super::{HdfscopeApp, OpenRequest, PlotStatus};
 use crate::loader::LoaderConfig;
@@ -21,6 +24,10 @@ const TIMEOUT: Duration = Duration::from_secs(300);
 pub enum RenderError {
     #[error("size {0:?} is not WIDTHxHEIGHT (e.g. 1600x900)")]
     Size(String),
+    #[error("scale {0} is not between 0.5 and 4")]
+    Scale(f32),
+    #[error("--look: {0}")]
+    Look(String),
     #[error("cannot start the reader: {0}")]
     Loader(#[from] std::io::Error),
     #[error("{0}")]
@@ -47,6 +54,10 @@ pub struct RenderOptions<'a> {
     pub slice: Option<&'a str>,
     /// "plot" or "image", when not the view the data opens in.
     pub view: Option<&'a str>,
+    /// Pixels per point: text and lines this many pixels per point of the screen.
+    pub scale: f32,
+    /// How the viewer drew it (JSON of [`Look`]).
+    pub look: Option<&'a str>,
 }
 
 /// Renders the view of `target` into the PNG `out`.
@@ -73,12 +84,24 @@ pub fn render(
         Some(v) if v.eq_ignore_ascii_case("table") => Some(ViewKind::Table),
         Some(v) => return Err(RenderError::View(v.to_owned())),
     };
+    let scale = options.scale;
+    if !(0.5..=4.0).contains(&scale) {
+        return Err(RenderError::Scale(scale));
+    }
+    let look = options
+        .look
+        .map(serde_json::from_str::<Look>)
+        .transpose()
+        .map_err(|e| RenderError::Look(e.to_string()))?;
     let path = target.select.clone().unwrap_or_else(|| "/".to_owned());
     let mut app = HdfscopeApp::headless(vec![target], LoaderConfig::current_exe()?)?;
     app.cut(slice, view);
+    if let Some(look) = look {
+        app.set_look(look);
+    }
     let mut harness = egui_kittest::Harness::builder()
-        .with_size([w as f32, h as f32])
-        .with_pixels_per_point(1.0)
+        .with_size([w as f32 / scale, h as f32 / scale])
+        .with_pixels_per_point(scale)
         .wgpu()
         .build_ui_state(|ui, app: &mut HdfscopeApp| app.show(ui), app);
     let deadline = Instant::now() + TIMEOUT;

@@ -1,4 +1,5 @@
-//! What the app remembers between runs: recent files, the theme and the data cache's size.
+//! What the app remembers between runs: recent files, the theme, the data cache's size and
+//! how figures are saved.
 //! Window geometry, panel
 //! sizes and zoom are kept by eframe and egui themselves.
 //!
@@ -40,6 +41,10 @@ pub struct Settings {
     pub theme: Theme,
     /// The bound of the loader's decoded-data cache, in MiB.
     pub cache_mib: u64,
+    /// Saved figures' width and height in pixels.
+    pub figure_size: (u32, u32),
+    /// Pixels per point of saved figures: 2 draws text and lines twice as large.
+    pub figure_scale: f32,
 }
 
 impl Default for Settings {
@@ -48,6 +53,8 @@ impl Default for Settings {
             recent: Vec::new(),
             theme: Theme::default(),
             cache_mib: crate::loader::LoaderConfig::DEFAULT_CACHE_BYTES >> 20,
+            figure_size: (1600, 900),
+            figure_scale: 1.0,
         }
     }
 }

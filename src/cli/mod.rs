@@ -52,6 +52,13 @@ pub enum Command {
         /// Width x height in pixels.
         #[arg(long, default_value = "1600x900")]
         size: String,
+        /// Pixels per point (2 draws text and lines twice as large), from 0.5 to 4.
+        #[arg(long, default_value_t = 1.0)]
+        scale: f32,
+        /// How the viewer drew it, as JSON: {"image": {colormap, invert, scale, contrast,
+        /// manual, flip_x, flip_y, keep_aspect}, "plot": {log_x, log_y, bounds: {x, y}}}.
+        #[arg(long)]
+        look: Option<String>,
         /// The cut through N-D data, numpy-like: indices hold axes, ranges (`:`) are the
         /// axes shown (one for a plot; rows then columns for an image), e.g. `5,:,:`.
         #[arg(long)]

@@ -23,8 +23,10 @@ use self::colormap::{Coloring, MISSING};
 pub use self::colormap::{Colormap, Scale};
 use self::store::TileStore;
 use super::glyphs::{PAUSE, PLAY};
+use super::look::{Bounds, PlotLook};
 use super::numbers::{nice_at_least, num, short};
 use super::widgets::index_slider;
+use crate::export::svg::{Colorbar, Figure, Raster};
 use crate::loader::tiles::{ImageStats, TILE, Tile, TileImage};
 use crate::loader::{LineSource, Loader, Outcome, PlaneSource, ReqId, Request, View};
 use crate::model::{Calibration, Component, Plane};
@@ -150,6 +152,18 @@ impl Default for Style {
     }
 }
 
+/// A tile to draw and the plot rectangle it covers: x of its first and last column edge,
+/// y of its first and last row edge.
+struct Placed {
+    tile: Tile,
+    image: Arc<TileImage>,
+    xs: (f64, f64),
+    ys: (f64, f64),
+}
+
+/// Ticks of a colour bar: the height on the bar (0 to 1) and the label.
+type Ticks = Vec<(f64, String)>;
+
 /// A tiles request in flight.
 struct Pending {
     req: ReqId,
@@ -190,6 +204,8 @@ pub struct ImageView {
     controls: bool,
     /// The user allowed reading values kept in other files.
     outside: bool,
+    /// Visible ranges to show on the next frame (a figure drawn as the screen showed it).
+    bounds: Option<Bounds>,
 }
 
 impl ImageView {
@@ -214,6 +230,7 @@ impl ImageView {
             readout: None,
             controls: true,
             outside: false,
+            bounds: None,
         };
         view.load_extras(loader, next_req);
         view.request(loader, next_req);
@@ -235,6 +252,23 @@ impl ImageView {
 
     pub fn style(&self) -> &Style {
         &self.style
+    }
+
+    /// The visible ranges (images have no log axes; their style is the app's).
+    pub fn look(&self) -> Option<PlotLook> {
+        let (b, _) = self.last_view?;
+        Some(PlotLook {
+            bounds: Some(Bounds {
+                x: (b.min()[0], b.max()[0]),
+                y: (b.min()[1], b.max()[1]),
+            }),
+            ..PlotLook::default()
+        })
+    }
+
+    /// Shows the ranges of `look` from the next frame on.
+    pub fn set_look(&mut self, look: &PlotLook) {
+        self.bounds = look.bounds;
     }
 
     pub fn status(&self) -> super::PlotStatus {
@@ -619,45 +653,26 @@ impl ImageView {
         if std::mem::take(&mut self.reset) {
             plot = plot.reset();
         }
-        let (h, w) = (self.height(), self.width());
         let mut items = Vec::new();
-        if let Some(shown) = self.shown.clone() {
+        if let (Some(shown), Some(coloring)) = (self.shown.clone(), &self.coloring) {
             let generation = self.generation;
             let visible = self.last_view.map(|(b, _)| b);
-            for (tile, image) in self.store.of_plane(&shown) {
-                let Some(patch) = tile.patch(h, w) else {
-                    continue;
-                };
-                let rows = (
-                    patch.row as f64,
-                    (patch.row + image.rows as u64 * patch.step).min(h) as f64,
-                );
-                let cols = (
-                    patch.col as f64,
-                    (patch.col + image.cols as u64 * patch.step).min(w) as f64,
-                );
-                let (x0, x1) = (xa.plot_of(cols.0), xa.plot_of(cols.1));
-                let (y0, y1) = (ya.plot_of(rows.0), ya.plot_of(rows.1));
-                if let Some(b) = visible
-                    && tile.step < Tile::overview_step(h, w)
-                    && !overlaps(b, (x0, x1), (y0, y1))
-                {
-                    continue;
-                }
-                let Some(coloring) = &self.coloring else {
-                    continue;
-                };
-                let Some(texture) = self
-                    .store
-                    .texture(ui.ctx(), &shown, &tile, generation, |i| coloring.paint(i))
+            for p in self.placed_tiles(&shown, visible, &xa, &ya) {
+                let Some(texture) =
+                    self.store
+                        .texture(ui.ctx(), &shown, &p.tile, generation, |i| coloring.paint(i))
                 else {
                     continue;
                 };
-                items.push((texture, (x0, x1), (y0, y1)));
+                items.push((texture, p.xs, p.ys));
             }
         }
         let name = self.spec.path.clone();
+        let bounds = self.bounds.take();
         let response = plot.show(ui, |pui| {
+            if let Some(b) = bounds {
+                pui.set_plot_bounds(b.plot());
+            }
             for (n, (texture, (x0, x1), (y0, y1))) in items.into_iter().enumerate() {
                 // Texture row 0 is the tile's first row: at y0 (top of the texture) when
                 // rows grow down the screen.
@@ -692,6 +707,7 @@ impl ImageView {
             .widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, &label));
         let pixels = response.response.rect.size() * ui.ctx().pixels_per_point();
         self.last_view = Some((*response.transform.bounds(), pixels));
+        let (h, w) = (self.height(), self.width());
         self.readout = response.inner.and_then(|p| {
             let col = xa.index_of(p.x).floor();
             let row = ya.index_of(p.y).floor();
@@ -699,6 +715,111 @@ impl ImageView {
                 .then(|| self.value_text(row as u64, col as u64, &xa, &ya))
                 .flatten()
         });
+    }
+
+    /// The tiles of `plane` to draw, coarsest first, each with the plot rectangle it
+    /// covers; finer tiles outside `visible` are left out.
+    fn placed_tiles(
+        &self,
+        plane: &Plane,
+        visible: Option<egui_plot::PlotBounds>,
+        xa: &PixelAxis,
+        ya: &PixelAxis,
+    ) -> Vec<Placed> {
+        let (h, w) = (self.height(), self.width());
+        let mut placed = Vec::new();
+        for (tile, image) in self.store.of_plane(plane) {
+            let Some(patch) = tile.patch(h, w) else {
+                continue;
+            };
+            let rows = (
+                patch.row as f64,
+                (patch.row + image.rows as u64 * patch.step).min(h) as f64,
+            );
+            let cols = (
+                patch.col as f64,
+                (patch.col + image.cols as u64 * patch.step).min(w) as f64,
+            );
+            let xs = (xa.plot_of(cols.0), xa.plot_of(cols.1));
+            let ys = (ya.plot_of(rows.0), ya.plot_of(rows.1));
+            if let Some(b) = visible
+                && tile.step < Tile::overview_step(h, w)
+                && !overlaps(b, xs, ys)
+            {
+                continue;
+            }
+            placed.push(Placed {
+                tile,
+                image,
+                xs,
+                ys,
+            });
+        }
+        placed
+    }
+
+    /// The colour bar's colours (bottom to top) and ticks (height on the bar from 0 to 1,
+    /// label): the colormap between the limits, or a palette from its first colour to its
+    /// last; colour channels have no colours, only their limits.
+    fn bar(&self) -> Option<(&[Color32], Ticks)> {
+        let (lo, hi) = self.limits()?;
+        let (colors, scale, range) = match &self.coloring {
+            Some(Coloring::Map { table, .. }) => (&table[..], self.style.scale, (lo, hi)),
+            Some(Coloring::Palette(p)) => {
+                let last = p.len().saturating_sub(1) as f64;
+                (&p[..], Scale::Linear, (0.0, last))
+            }
+            _ => (&[][..], Scale::Linear, (lo, hi)),
+        };
+        let values = if colors.is_empty() {
+            vec![range.0, range.1]
+        } else {
+            colorbar_ticks(scale, range)
+        };
+        let ticks = (values.into_iter())
+            .filter_map(|v| Some((scale.position(v, range)?, short(v))))
+            .collect();
+        Some((colors, ticks))
+    }
+
+    /// What the view drew on the last frame, for an SVG: the visible region, the axis
+    /// titles, the tiles on screen in their colours, the colour bar.
+    pub fn figure(&self) -> Option<Figure> {
+        let (bounds, _) = self.last_view?;
+        let shown = self.shown.as_ref()?;
+        let coloring = self.coloring.as_ref()?;
+        let (xa, ya) = (self.axis(self.plane.cols), self.axis(self.plane.rows));
+        let rows_down = matches!(ya, PixelAxis::Index | PixelAxis::Table(_));
+        let rasters = (self.placed_tiles(shown, Some(bounds), &xa, &ya).into_iter())
+            .map(|p| {
+                let painted = coloring.paint(&p.image);
+                let [width, height] = painted.size;
+                Raster {
+                    x: p.xs,
+                    y: p.ys,
+                    width: width as u32,
+                    height: height as u32,
+                    rgba: painted.pixels.iter().flat_map(|c| c.to_array()).collect(),
+                }
+            })
+            .collect();
+        let colorbar = self.bar().map(|(colors, ticks)| Colorbar {
+            colors: colors.iter().map(|c| [c.r(), c.g(), c.b()]).collect(),
+            ticks,
+            title: self.spec.units.clone().unwrap_or_default(),
+        });
+        Some(Figure {
+            x_title: self.axis_title(self.plane.cols),
+            y_title: self.axis_title(self.plane.rows),
+            x_range: (bounds.min()[0], bounds.max()[0]),
+            y_range: (bounds.min()[1], bounds.max()[1]),
+            invert_x: self.style.flip_x,
+            invert_y: rows_down != self.style.flip_y,
+            equal_aspect: self.style.keep_aspect,
+            rasters,
+            colorbar,
+            ..Figure::default()
+        })
     }
 
     /// "[3, 10, 30] = 1234 counts, y = 2.5 mm, x = -4 mm" for the element under the
@@ -763,15 +884,8 @@ impl ImageView {
         );
         let text = ui.visuals().text_color();
         let font = egui::FontId::proportional(11.0);
-        // The bar: the colormap between the limits, or a palette from its first colour to
-        // its last; colour channels have none, only their limits.
-        let (colors, scale, range) = match &self.coloring {
-            Some(Coloring::Map { table, .. }) => (&table[..], self.style.scale, (lo, hi)),
-            Some(Coloring::Palette(p)) => {
-                let last = p.len().saturating_sub(1) as f64;
-                (&p[..], Scale::Linear, (0.0, last))
-            }
-            _ => (&[][..], Scale::Linear, (lo, hi)),
+        let Some((colors, ticks)) = self.bar() else {
+            return;
         };
         let n = colors.len();
         for (i, c) in colors.iter().enumerate() {
@@ -783,15 +897,7 @@ impl ImageView {
             );
             painter.rect_filled(r, 0.0, *c);
         }
-        let ticks = if n > 0 {
-            colorbar_ticks(scale, range)
-        } else {
-            vec![range.0, range.1]
-        };
-        for v in ticks {
-            let Some(t) = scale.position(v, range) else {
-                continue;
-            };
+        for (t, label) in ticks {
             let y = bar.bottom() - t as f32 * bar.height();
             painter.line_segment(
                 [egui::pos2(bar.right(), y), egui::pos2(bar.right() + 4.0, y)],
@@ -800,7 +906,7 @@ impl ImageView {
             painter.text(
                 egui::pos2(bar.right() + 6.0, y),
                 egui::Align2::LEFT_CENTER,
-                short(v),
+                label,
                 font.clone(),
                 text,
             );

@@ -64,6 +64,16 @@ pub fn time_grid(units: TimeUnits, input: egui_plot::GridInput) -> Vec<egui_plot
     marks
 }
 
+/// About six ticks of a time axis in `units` between `lo` and `hi` (values in `units`),
+/// at one calendar step (a figure's labelled ticks; the screen's grid has finer lines).
+pub fn time_ticks(units: TimeUnits, lo: f64, hi: f64) -> Vec<f64> {
+    let seconds = (hi - lo).abs() * units.seconds_per_unit();
+    match CalendarStep::at_least(seconds / 6.0) {
+        Some(step) => units.marks(lo.min(hi), lo.max(hi), step),
+        None => Vec::new(),
+    }
+}
+
 /// Whether `value` is a whole multiple of `step` (within rounding).
 fn is_multiple(value: f64, step: f64) -> bool {
     let q = value / step;
@@ -73,6 +83,19 @@ fn is_multiple(value: f64, step: f64) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_figures_time_ticks_fall_on_calendar_steps() {
+        let units = TimeUnits::parse("days since 2024-01-01").unwrap();
+        // Ten days from 2024-01-01 12:00: midnights, every second day (the screen's steps).
+        let ticks = time_ticks(units, 0.5, 10.5);
+        assert_eq!(ticks, [1.0, 3.0, 5.0, 7.0, 9.0]);
+        let text: Vec<String> = ticks
+            .iter()
+            .filter_map(|&v| units.format(v, 10.0))
+            .collect();
+        assert_eq!(text[0], "2024-01-02");
+    }
 
     #[test]
     fn grid_steps_go_one_two_five() {

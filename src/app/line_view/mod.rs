@@ -13,6 +13,7 @@ mod stream;
 
 use std::time::Duration;
 
+use super::look::{Bounds, PlotLook};
 use super::numbers::{num, whole};
 use super::widgets::index_step;
 use crate::export::svg::{Figure, Trace};
@@ -105,6 +106,8 @@ pub struct LineView {
     controls: bool,
     /// What the last frame drew, for the SVG export.
     figure: Option<Figure>,
+    /// Visible ranges to show on the next frame (a figure drawn as the screen showed it).
+    bounds: Option<Bounds>,
 }
 
 impl LineView {
@@ -137,7 +140,28 @@ impl LineView {
             reset: false,
             controls: true,
             figure: None,
+            bounds: None,
         }
+    }
+
+    /// How the plot looks now: log axes and the visible ranges.
+    pub fn look(&self) -> Option<PlotLook> {
+        let f = self.figure.as_ref()?;
+        Some(PlotLook {
+            log_x: f.log_x,
+            log_y: f.log_y,
+            bounds: Some(Bounds {
+                x: f.x_range,
+                y: f.y_range,
+            }),
+        })
+    }
+
+    /// Looks as `look` says from the next frame on.
+    pub fn set_look(&mut self, look: &PlotLook) {
+        self.log_x = look.log_x;
+        self.log_y = look.log_y;
+        self.bounds = look.bounds;
     }
 
     /// What the plot drew on the last frame (titles, visible ranges, lines as drawn).
@@ -453,6 +477,7 @@ impl LineView {
             .map(|s| (s.name.clone(), s.units.clone(), s.integer))
             .collect();
         let readout_axis = x_axis.clone();
+        let tick_axis = x_axis.clone();
         // The readout: the nearest drawn point (a sample, or a bucket's extreme, which is a
         // sample too) in the axes' units, named when there are several lines.
         let readout = move |pos: &egui_plot::HoverPosition<'_>| match pos {
@@ -530,10 +555,24 @@ impl LineView {
             if std::mem::take(&mut self.reset) {
                 p.set_auto_bounds(true);
             }
+            if let Some(b) = self.bounds.take() {
+                p.set_plot_bounds(b.plot());
+            }
             keyboard(p);
             let b = p.plot_bounds();
             figure.x_range = (b.min()[0], b.max()[0]);
             figure.y_range = (b.min()[1], b.max()[1]);
+            // Dates as on screen, not seconds since an epoch.
+            if let (Some(units), Some(axis)) = (time, &tick_axis) {
+                let (lo, hi) = figure.x_range;
+                let ticks = grid::time_ticks(units, lo, hi);
+                figure.x_ticks = Some(
+                    ticks
+                        .into_iter()
+                        .map(|v| (v, axis.text(v, hi - lo)))
+                        .collect(),
+                );
+            }
             let (bx0, bx1) = (from_log(b.min()[0], log_x), from_log(b.max()[0], log_x));
             for (k, s) in self.series.iter_mut().enumerate() {
                 if !s.drawable() {
