@@ -1322,6 +1322,26 @@ fn export_saves_what_the_view_shows() {
 }
 
 #[test]
+fn a_plotted_line_exports_with_its_x_coordinates() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(vec![OpenRequest {
+        path: demo(),
+        select: Some("/waveforms/signal".into()),
+    }]);
+    settle(&mut h);
+    let csv_path = dir.path().join("signal.csv");
+    h.state_mut().export_to(csv_path.clone());
+    h.get_by_label("Export…").click();
+    settle(&mut h);
+    h.get_by_label(&format!("Saved {}", csv_path.display()));
+    let text = std::fs::read_to_string(&csv_path).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 100_001);
+    assert_eq!(lines[0], "time (s),value");
+    assert_eq!(lines[2], "0.0001,0.027570432");
+}
+
+#[test]
 fn save_a_copy_writes_the_selected_object_with_its_scale_into_a_new_file() {
     let dir = tempfile::tempdir().unwrap();
     let mut h = harness(vec![OpenRequest {

@@ -285,6 +285,24 @@ fn export_writes_csv_and_npy_that_read_back() {
         .unwrap();
     assert_eq!(got, want);
 
+    // A dataset with a dimension scale: its coordinates are the first column.
+    let signal = dir.path().join("signal.csv");
+    let r = common::run(&[
+        "export",
+        &format!("{demo}::/waveforms/signal"),
+        "--slice",
+        "1:3",
+        "--out",
+        signal.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let text = std::fs::read_to_string(&signal).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines,
+        ["time (s),value", "0.0001,0.027570432", "0.0002,0.07619786"]
+    );
+
     // A compound as a structured NPY, checked by numpy when this machine has it.
     let structured = dir.path().join("events.npy");
     let r = common::run(&[

@@ -13,7 +13,7 @@ use crossbeam_channel::{Receiver, TryRecvError, bounded};
 
 use super::dialog::{DialogResult, Mode};
 use super::{DataView, HdfscopeApp, InfoState, Selection};
-use crate::export::{Destination, ExportError, Format, svg};
+use crate::export::{Destination, ExportError, Format, RowCoordinates, svg};
 use crate::loader::{ExportSpec, Outcome, ReqId, Request, SubsetSpec};
 use crate::model::{AxisSlice, Hyperslab, resolve};
 
@@ -449,6 +449,19 @@ impl HdfscopeApp {
                 }
             }
         };
+        // The first kept axis's dimension scale as a first column, when its metadata (read
+        // for the view's axes) is here.
+        let rows = sel.keep.iter().position(|k| *k).and_then(|axis| {
+            let scale = v.info.dims.get(axis)?.scales.first()?;
+            let key = Selection {
+                file: target.file,
+                path: scale.path.clone(),
+            };
+            let Some(InfoState::Ready(s)) = self.infos.get(&key) else {
+                return None;
+            };
+            RowCoordinates::of(scale, &s.info, *dims.get(axis)?)
+        });
         let export = ExportSpec {
             file: target.file,
             path: target.path.clone(),
@@ -456,7 +469,8 @@ impl HdfscopeApp {
             sel,
             dest: dest.clone(),
             header: true,
-            outside: false,
+            rows,
+            outside: self.view.as_ref().is_some_and(|(_, v)| v.reads_outside()),
         };
         let req = self.next_export_req();
         self.loader.send(Request::Export { req, export });

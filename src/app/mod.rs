@@ -1813,6 +1813,18 @@ enum DataView {
     Table(Box<TableView>),
 }
 
+impl DataView {
+    /// Whether the user allowed this view to read values kept in other files (an export of
+    /// what it shows may then read them too).
+    fn reads_outside(&self) -> bool {
+        match self {
+            Self::Line(v) => v.reads_outside(),
+            Self::Image(v) => v.reads_outside(),
+            Self::Table(v) => v.reads_outside(),
+        }
+    }
+}
+
 /// What a dataset offers a plot, or why not.
 enum Lines {
     /// Its metadata (or its x axis's) is on its way.

@@ -14,9 +14,10 @@ use clap::{Parser, Subcommand};
 use serde_json::json;
 use thiserror::Error;
 
-use crate::export::{self, Export, ExportError};
+use crate::export::{self, Export, ExportError, RowCoordinates};
 use crate::model::{
-    AttrValue, Hyperslab, LinkType, ObjectKind, parse_slice, resolve, split_target, values_text,
+    AttrValue, Dim, Hyperslab, LinkType, ObjectKind, parse_slice, resolve, split_target,
+    values_text,
 };
 use crate::reader::{H5File, ReadError};
 
@@ -509,12 +510,20 @@ fn export(
     };
     // The file being read counts as open: it is never written to.
     let open_files = std::slice::from_ref(&file_path);
-    let mut export = Export::start(dest_path, &ds.dtype, &sel, header, open_files)?;
+    let rows = row_coordinates(&file, &info.dims, &dims, &sel);
+    let mut export = Export::start(dest_path, &ds.dtype, &sel, header, open_files, rows)?;
     while let Some(piece) = export.next_read() {
         let values = file
             .read(&path, &piece, export::READ_CAP)
             .map_err(in_file(&file_path))?;
-        export.write(&values)?;
+        let coordinates = match export.coordinates_read(&piece) {
+            Some((scale, slice)) => Some(
+                file.read(scale, &slice, export::READ_CAP)
+                    .map_err(in_file(&file_path))?,
+            ),
+            None => None,
+        };
+        export.write(&values, coordinates.as_ref())?;
     }
     export.finish()?;
     let shape = sel.result_shape();
@@ -525,6 +534,20 @@ fn export(
         shape_text(&shape)
     )?;
     Ok(())
+}
+
+/// The dimension scale of the selection's first kept axis of a dataset of `shape`, when it
+/// has a usable one, for a CSV's first column.
+fn row_coordinates(
+    file: &H5File,
+    dims: &[Dim],
+    shape: &[u64],
+    sel: &Hyperslab,
+) -> Option<RowCoordinates> {
+    let axis = sel.keep.iter().position(|k| *k)?;
+    let scale = dims.get(axis)?.scales.first()?;
+    let info = file.info(&scale.path).ok()?;
+    RowCoordinates::of(scale, &info, *shape.get(axis)?)
 }
 
 /// Copies the target and `more` objects of its file into a new HDF5 file.

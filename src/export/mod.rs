@@ -21,7 +21,7 @@ use thiserror::Error;
 use self::csv::CsvWriter;
 use self::npy::NpyWriter;
 use self::plan::plan;
-use crate::model::{AxisSlice, DType, Hyperslab, Values};
+use crate::model::{AxisSlice, DType, Hyperslab, ObjectInfo, ScaleRef, Values};
 
 /// Bytes of decoded values read per block of an export.
 const BLOCK_BYTES: u64 = 16 << 20;
@@ -154,6 +154,35 @@ impl Write for Destination {
     }
 }
 
+/// A dimension scale of the selection's first kept axis, written by CSV as a leading column
+/// (a waveform's time beside its values).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RowCoordinates {
+    /// The column's name.
+    pub name: String,
+    /// The scale dataset (1-D, as long as the axis) and its element type.
+    pub path: String,
+    pub dtype: DType,
+}
+
+impl RowCoordinates {
+    /// The coordinates `scale` gives an axis of `len` elements, from the scale's metadata
+    /// `info`: named like an axis title (`time (s)`); none unless it is a 1-D dataset as
+    /// long as the axis.
+    pub fn of(scale: &ScaleRef, info: &ObjectInfo, len: u64) -> Option<Self> {
+        let ds = info.dataset.as_ref()?;
+        if ds.shape.dims() != [len] {
+            return None;
+        }
+        let leaf = scale.path.rsplit('/').next().unwrap_or(&scale.path);
+        Some(Self {
+            name: info.axis_title(scale.name.as_deref().unwrap_or(leaf)),
+            path: scale.path.clone(),
+            dtype: ds.dtype.clone(),
+        })
+    }
+}
+
 /// An export under way: the file being written, its writer, and the reads still to do.
 /// The caller does each read (in its own process, or through the loader's workers) and
 /// hands the values back in order.
@@ -163,22 +192,30 @@ pub struct Export {
     reads: VecDeque<Vec<AxisSlice>>,
     written: u64,
     total: u64,
+    /// The scale written beside the rows, and which axis of the selection they run along.
+    coordinates: Option<(String, usize)>,
 }
 
 impl Export {
     /// Checks the destination (a known format, not one of the `open` files), creates its
-    /// temporary file and writes the header, for the selection `sel` of elements `dtype`.
+    /// temporary file and writes the header, for the selection `sel` of elements `dtype`;
+    /// CSV puts `rows` (when given, and the selection keeps an axis) in a first column.
     pub fn start(
         dest: &Path,
         dtype: &DType,
         sel: &Hyperslab,
         header: bool,
         open: &[PathBuf],
+        rows: Option<RowCoordinates>,
     ) -> Result<Self, ExportError> {
         let format = Format::of(dest)?;
         refuse_open_files(dest, open)?;
+        let first_kept = sel.keep.iter().position(|k| *k);
+        let rows = rows.filter(|_| format == Format::Csv).zip(first_kept);
         let mut dest = Destination::create(dest)?;
-        let writer = Writer::new(format, dtype, &sel.result_shape(), header, &mut dest)?;
+        let shape = sel.result_shape();
+        let row_scale = rows.as_ref().map(|(r, _)| r);
+        let writer = Writer::new(format, dtype, &shape, header, row_scale, &mut dest)?;
         let element = dtype.size().unwrap_or(16) as u64;
         let reads: VecDeque<_> = plan(sel, element, BLOCK_BYTES).into();
         Ok(Self {
@@ -187,7 +224,15 @@ impl Export {
             total: reads.len() as u64,
             reads,
             written: 0,
+            coordinates: rows.map(|(r, axis)| (r.path, axis)),
         })
+    }
+
+    /// The read of the row coordinates of the block read with `slice`: the scale's range
+    /// along the first kept axis (`None` when the export has none).
+    pub fn coordinates_read(&self, slice: &[AxisSlice]) -> Option<(&str, Vec<AxisSlice>)> {
+        let (path, axis) = self.coordinates.as_ref()?;
+        Some((path, vec![slice.get(*axis)?.clone()]))
     }
 
     /// The next selection to read, in order.
@@ -195,9 +240,10 @@ impl Export {
         self.reads.pop_front()
     }
 
-    /// Writes the values of the oldest read not written yet.
-    pub fn write(&mut self, values: &Values) -> Result<(), ExportError> {
-        self.writer.block(values, &mut self.dest)?;
+    /// Writes the values of the oldest read not written yet, with their row coordinates
+    /// when the export has them.
+    pub fn write(&mut self, values: &Values, rows: Option<&Values>) -> Result<(), ExportError> {
+        self.writer.block(values, rows, &mut self.dest)?;
         self.written += 1;
         Ok(())
     }
@@ -231,10 +277,11 @@ impl Writer {
         dtype: &DType,
         shape: &[usize],
         header: bool,
+        rows: Option<&RowCoordinates>,
         dest: &mut Destination,
     ) -> Result<Self, ExportError> {
         match format {
-            Format::Csv => CsvWriter::new(dtype, shape, header, dest).map(Self::Csv),
+            Format::Csv => CsvWriter::new(dtype, shape, header, rows, dest).map(Self::Csv),
             Format::Npy => NpyWriter::new(dtype, shape, dest).map(Self::Npy),
             Format::Hdf5 => Err(ExportError::Unsupported {
                 path: dest.path().to_path_buf(),
@@ -247,9 +294,14 @@ impl Writer {
 
     /// Writes the next block: whole rows along the first axis (the whole value for a
     /// scalar), in order.
-    fn block(&mut self, values: &Values, dest: &mut Destination) -> Result<(), ExportError> {
+    fn block(
+        &mut self,
+        values: &Values,
+        rows: Option<&Values>,
+        dest: &mut Destination,
+    ) -> Result<(), ExportError> {
         match self {
-            Self::Csv(w) => w.block(values, dest),
+            Self::Csv(w) => w.block(values, rows, dest),
             Self::Npy(w) => w.block(values, dest),
         }
     }

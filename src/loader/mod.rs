@@ -41,10 +41,10 @@ pub use self::subset::SubsetSpec;
 use self::tiles::{Tile, TileImage};
 pub use self::worker::WorkerKind;
 use self::worker::{Event, Worker};
-use crate::export::{self, Export};
+use crate::export::{self, Export, RowCoordinates};
 use crate::model::{
-    Block, Calibration, ChildPage, DType, Grid, Hyperslab, Line, ObjectId, ObjectInfo, Plane,
-    SubsetReport, Value, Values,
+    AxisSlice, Block, Calibration, ChildPage, DType, Grid, Hyperslab, Line, ObjectId, ObjectInfo,
+    Plane, SubsetReport, Value, Values,
 };
 
 /// Links fetched per listing request.
@@ -152,6 +152,8 @@ pub struct ExportSpec {
     pub dest: PathBuf,
     /// CSV: a first line of column names.
     pub header: bool,
+    /// CSV: a first column of coordinates from the first kept axis's dimension scale.
+    pub rows: Option<RowCoordinates>,
     /// As for [`LineSource::outside`].
     pub outside: bool,
 }
@@ -653,8 +655,10 @@ struct ExportRun {
     file: FileId,
     path: String,
     outside: bool,
-    /// A block is being read.
+    /// A block (or its row coordinates) is being read.
     reading: bool,
+    /// The block being read, and its values while its coordinates are read.
+    block: Option<(Vec<AxisSlice>, Option<Values>)>,
     export: Export,
 }
 
@@ -998,13 +1002,14 @@ impl Dispatcher {
     fn export(&mut self, req: ReqId, e: ExportSpec) {
         let open: Vec<PathBuf> = self.files.values().map(|f| f.path.clone()).collect();
         let started = if self.files.contains_key(&e.file) {
-            Export::start(&e.dest, &e.dtype, &e.sel, e.header, &open)
+            Export::start(&e.dest, &e.dtype, &e.sel, e.header, &open, e.rows)
                 .map(|export| ExportRun {
                     req,
                     file: e.file,
                     path: e.path.clone(),
                     outside: e.outside,
                     reading: false,
+                    block: None,
                     export,
                 })
                 .map_err(|x| x.to_string())
@@ -1018,14 +1023,24 @@ impl Dispatcher {
         }
     }
 
-    /// Writes a block that arrived; the last one renames the file into place.
-    fn export_block(&mut self, req: ReqId, values: &Values) {
+    /// Writes a block that arrived (once its row coordinates are here too, when it has
+    /// them); the last one renames the file into place.
+    fn export_block(&mut self, req: ReqId, values: Values) {
         let Some(pos) = self.exports.iter().position(|x| x.req == req) else {
             return;
         };
         let run = &mut self.exports[pos];
         run.reading = false;
-        match run.export.write(values) {
+        let (data, rows) = match run.block.take() {
+            // The block's own values: its coordinates are read next, if it has them.
+            Some((slice, None)) if run.export.coordinates_read(&slice).is_some() => {
+                run.block = Some((slice, Some(values)));
+                return;
+            }
+            Some((_, Some(data))) => (data, Some(values)),
+            _ => (values, None),
+        };
+        match run.export.write(&data, rows.as_ref()) {
             Ok(()) => {
                 let (done, total) = run.export.progress();
                 let complete = run.export.is_complete();
@@ -1062,11 +1077,22 @@ impl Dispatcher {
             id: run.file,
             path: f.path.clone(),
         })?;
-        let slice = run.export.next_read()?;
+        // A block whose values are here waits for its coordinates, read next.
+        let (path, slice) = match &run.block {
+            Some((slice, Some(_))) => {
+                let (path, rows) = run.export.coordinates_read(slice)?;
+                (path.to_owned(), rows)
+            }
+            _ => {
+                let slice = run.export.next_read()?;
+                run.block = Some((slice.clone(), None));
+                (run.path.clone(), slice)
+            }
+        };
         run.reading = true;
         let job = Job::Read {
             file,
-            path: run.path.clone(),
+            path,
             slice,
             cap_bytes: export::READ_CAP,
             outside: run.outside,
@@ -1652,7 +1678,7 @@ impl Dispatcher {
             }
             (Origin::Subset(req), Reply::Copied(result)) => self.subset_copied(req, result),
             (Origin::ExportBlock(req), Reply::Values(result)) => match result {
-                Ok(values) => self.export_block(req, &values),
+                Ok(values) => self.export_block(req, values),
                 Err(e) => self.fail(&Origin::ExportBlock(req), e),
             },
             (Origin::Probe(req), Reply::Environment(vars)) if cancelled.is_none() => {
@@ -2352,6 +2378,7 @@ mod tests {
             sel,
             dest,
             header: true,
+            rows: None,
             outside: false,
         }
     }
@@ -2488,5 +2515,31 @@ mod tests {
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
         assert_eq!(names, ["signal.h5"], "no temporary file left");
+    }
+
+    #[test]
+    fn a_csv_export_reads_each_blocks_coordinates_for_its_first_column() {
+        let mut l = spawn();
+        open_demo(&mut l);
+        let dir = tempfile::tempdir().unwrap();
+        let csv = dir.path().join("signal.csv");
+        let file = crate::reader::H5File::open(&demo()).unwrap();
+        let info = file.info("/waveforms/signal").unwrap();
+        let scale = &info.dims[0].scales[0];
+        let rows = RowCoordinates::of(scale, &file.info(&scale.path).unwrap(), 100_000).unwrap();
+        l.send(Request::Export {
+            req: 1,
+            export: ExportSpec {
+                rows: Some(rows),
+                ..export_spec("/waveforms/signal", "99997:", &[100_000], csv.clone())
+            },
+        });
+        let got = settle(&mut l);
+        assert!(matches!(outcome(&got, 1), Outcome::Done), "{got:?}");
+        let text = std::fs::read_to_string(&csv).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], "time (s),value");
+        assert_eq!(lines.len(), 4);
+        assert!(lines[3].starts_with("9.9999,"), "{}", lines[3]);
     }
 }

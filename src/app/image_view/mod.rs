@@ -254,6 +254,11 @@ impl ImageView {
         &self.style
     }
 
+    /// Whether the user allowed reading values kept in other files.
+    pub fn reads_outside(&self) -> bool {
+        self.outside
+    }
+
     /// The visible ranges (images have no log axes; their style is the app's).
     pub fn look(&self) -> Option<PlotLook> {
         let (b, _) = self.last_view?;

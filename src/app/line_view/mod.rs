@@ -144,6 +144,11 @@ impl LineView {
         }
     }
 
+    /// Whether the user allowed reading the plotted line's values kept in other files.
+    pub fn reads_outside(&self) -> bool {
+        self.series.first().is_some_and(|s| s.data.source.outside)
+    }
+
     /// How the plot looks now: log axes and the visible ranges.
     pub fn look(&self) -> Option<PlotLook> {
         let f = self.figure.as_ref()?;

@@ -98,6 +98,11 @@ pub struct TableView {
 }
 
 impl TableView {
+    /// Whether the user allowed reading values kept in other files.
+    pub fn reads_outside(&self) -> bool {
+        self.sources.iter().any(|s| s.outside)
+    }
+
     pub fn new(spec: TableSpec) -> Self {
         let sources: Vec<Source> = spec.sources.into_iter().map(Source::new).collect();
         let widths = (sources.iter())
