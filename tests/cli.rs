@@ -195,6 +195,55 @@ fn render_draws_the_viewers_plot_into_a_png() {
 }
 
 #[test]
+fn render_draws_as_the_viewer_looked_at_a_chosen_scale() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = format!("{}::/images/image", common::demo());
+    let draw = |name: &str, extra: &[&str]| {
+        let out = dir.path().join(name);
+        let out_arg = out.display().to_string();
+        let mut args = vec!["render", &target, "--out", &out_arg, "--size", "900x600"];
+        args.extend_from_slice(extra);
+        let r = common::run(&args);
+        (r, out)
+    };
+    let (r, plain) = draw("plain.png", &[]);
+    if r.stderr.contains("cannot draw offscreen") {
+        eprintln!("skipped: no GPU or software renderer here (install mesa-vulkan-drivers)");
+        return;
+    }
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    // Gray, zoomed onto the large peak (x -12..0 mm, y -4..8 mm), twice as large text.
+    let look = r#"{"image": {"colormap": "Gray", "invert": false, "scale": "Linear",
+        "contrast": "MinMax", "manual": [0, 1], "flip_x": false, "flip_y": false,
+        "keep_aspect": true}, "plot": {"log_x": false, "log_y": false,
+        "bounds": {"x": [-12, 0], "y": [-4, 8]}}}"#;
+    let (r, looked) = draw("looked.png", &["--scale", "2", "--look", look]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let (plain, looked) = (
+        image::open(&plain).unwrap().to_rgba8(),
+        image::open(&looked).unwrap().to_rgba8(),
+    );
+    assert_eq!(looked.dimensions(), (900, 600));
+    let coloured = |img: &image::RgbaImage| {
+        img.pixels()
+            .filter(|p| p.0[0].abs_diff(p.0[1]).max(p.0[1].abs_diff(p.0[2])) > 40)
+            .count()
+    };
+    assert!(coloured(&plain) > 10_000, "viridis by default");
+    assert!(coloured(&looked) < 500, "gray: {}", coloured(&looked));
+    // Zoomed onto the peak: far more bright pixels than the whole image has.
+    let bright = |img: &image::RgbaImage| img.pixels().filter(|p| p.0[0] > 200).count();
+    assert!(
+        bright(&looked) > 4 * bright(&plain).max(1),
+        "{} vs {}",
+        bright(&looked),
+        bright(&plain)
+    );
+    let r = common::run(&["render", &target, "--out", "x.png", "--scale", "9"]);
+    assert!(r.stderr.contains("scale 9"), "{}", r.stderr);
+}
+
+#[test]
 fn render_draws_images_and_cuts_stacks() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("rgb.png");

@@ -174,8 +174,8 @@ pub struct HdfscopeApp {
     x_choices: HashMap<Selection, XChoice>,
     /// Only the plot, no panels or controls (headless rendering).
     plot_only: bool,
-    /// Axes to give the next plot or image view (`hdfscope render --look`).
-    pending_look: Option<look::PlotLook>,
+    /// Axes every plot or image view is drawn with (`hdfscope render --look`).
+    fixed_look: Option<look::PlotLook>,
     /// The cut through the data `hdfscope render --slice` asked for: indices hold axes,
     /// ranges are the axes shown.
     render_slice: Option<Vec<AxisSlice>>,
@@ -224,7 +224,7 @@ impl HdfscopeApp {
         if let Some(style) = look.image {
             self.image_style = style;
         }
-        self.pending_look = look.plot;
+        self.fixed_look = look.plot;
     }
 
     /// How the view on screen looks, for `set_look` in another process.
@@ -288,7 +288,7 @@ impl HdfscopeApp {
             x_choices: HashMap::new(),
             overlays: HashMap::new(),
             plot_only: false,
-            pending_look: None,
+            fixed_look: None,
             render_slice: None,
             slice_error: None,
             forced_view: None,
@@ -2013,15 +2013,12 @@ impl HdfscopeApp {
         }
         self.request_listings();
         self.sync_data_view();
-        // Once the view exists (its data may take a while to be described).
-        if let Some(look) = self.pending_look {
+        // On every frame: the view may be rebuilt as its axes are described.
+        if let Some(look) = self.fixed_look {
             match self.view.as_mut().map(|(_, v)| v) {
                 Some(DataView::Line(v)) => v.set_look(&look),
                 Some(DataView::Image(v)) => v.set_look(&look),
                 _ => {}
-            }
-            if matches!(self.view, Some((_, DataView::Line(_) | DataView::Image(_)))) {
-                self.pending_look = None;
             }
         }
         if self.plot_only {
