@@ -4,6 +4,7 @@
 mod common;
 
 use serde_json::json;
+use std::path::Path;
 
 #[test]
 fn ls_lists_the_demo_with_aliases_and_links() {
@@ -361,34 +362,12 @@ fn export_writes_csv_and_npy_that_read_back() {
         structured.to_str().unwrap(),
     ]);
     assert_eq!(r.code, Some(0), "{}", r.stderr);
-    let python = std::env::var_os("HOME")
-        .map(|h| std::path::Path::new(&h).join(".cache/hdfscope-venv/bin/python"))
-        .filter(|p| p.exists());
     let check = "import numpy, sys; a = numpy.load(sys.argv[1]); \
                  assert a.dtype.names == ('time', 'channel', 'energy', 'label'), a.dtype; \
                  assert a.shape == (1000,); assert a['label'][1] == b'beta'; \
                  assert a['channel'][999] == 7; print(float(a['energy'][0]))";
-    match python.map(|p| {
-        std::process::Command::new(p)
-            .args(["-c", check, structured.to_str().unwrap()])
-            .output()
-            .unwrap()
-    }) {
-        Some(out) if String::from_utf8_lossy(&out.stderr).contains("No module named") => {
-            eprintln!("SKIPPED: numpy is not installed in the venv");
-        }
-        Some(out) => {
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            assert_eq!(
-                String::from_utf8_lossy(&out.stdout).trim(),
-                "510.32122802734375"
-            );
-        }
-        None => eprintln!("SKIPPED: no Python venv with numpy to check the structured NPY"),
+    if let Some(out) = python_check("numpy", check, &structured) {
+        assert_eq!(out, "510.32122802734375");
     }
 }
 
@@ -492,32 +471,36 @@ fn export_copies_objects_with_their_scales_and_nexus_groups_into_a_new_hdf5_file
     assert_eq!(got, want);
 
     // h5py sees the scale attached and the NeXus attributes, when this machine has it.
-    let python = std::env::var_os("HOME")
-        .map(|h| std::path::Path::new(&h).join(".cache/hdfscope-venv/bin/python"))
-        .filter(|p| p.exists());
     let check = "import h5py, sys; f = h5py.File(sys.argv[1], 'r'); \
                  s = f['waveforms/signal'].dims[0][0]; \
                  print(s.name, f['entry'].attrs['NX_class'], f['entry/data'].attrs['signal'])";
-    match python.map(|p| {
-        std::process::Command::new(p)
-            .args(["-c", check, dest.to_str().unwrap()])
-            .output()
-            .unwrap()
-    }) {
-        Some(out) if String::from_utf8_lossy(&out.stderr).contains("No module named") => {
-            eprintln!("SKIPPED: h5py is not installed in the venv");
-        }
-        Some(out) => {
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            assert_eq!(
-                String::from_utf8_lossy(&out.stdout).trim(),
-                "/waveforms/time NXentry counts"
-            );
-        }
-        None => eprintln!("SKIPPED: no Python venv with h5py to check the copy"),
+    if let Some(out) = python_check("h5py", check, &dest) {
+        assert_eq!(out, "/waveforms/time NXentry counts");
     }
+}
+
+/// Runs `script` on `file` with the project's Python venv (`~/.cache/hdfscope-venv`) and
+/// returns what it printed; `None`, saying so, when the venv or `module` is missing.
+fn python_check(module: &str, script: &str, file: &Path) -> Option<String> {
+    let python = std::env::var_os("HOME")
+        .map(|h| Path::new(&h).join(".cache/hdfscope-venv/bin/python"))
+        .filter(|p| p.exists());
+    let Some(python) = python else {
+        eprintln!(
+            "SKIPPED: no Python venv with {module} to check {}",
+            file.display()
+        );
+        return None;
+    };
+    let out = std::process::Command::new(python)
+        .args(["-c", script, file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if stderr.contains("No module named") {
+        eprintln!("SKIPPED: {module} is not installed in the venv");
+        return None;
+    }
+    assert!(out.status.success(), "{stderr}");
+    Some(String::from_utf8_lossy(&out.stdout).trim().to_owned())
 }
