@@ -1537,3 +1537,27 @@ fn export_figure_writes_a_plot_as_svg_with_its_titles() {
         .count();
     assert!(lines >= 1, "the signal is drawn as vectors");
 }
+
+#[test]
+fn plugin_compressed_images_show_and_a_missing_filter_is_named_in_the_view() {
+    let Some(file) = corpus_file("hdf5plugin_filters.h5") else {
+        return;
+    };
+    let h = harness(vec![OpenRequest {
+        path: file.clone(),
+        select: Some("/bitshuffle_lz4".into()),
+    }]);
+    h.get_by_label("image of /bitshuffle_lz4");
+    assert!(
+        h.query_all_by_label_contains("not available")
+            .next()
+            .is_none()
+    );
+
+    let mut h = harness(vec![OpenRequest {
+        path: file,
+        select: Some("/zfp_reversible_f4".into()),
+    }]);
+    settle(&mut h);
+    h.get_by_label_contains("filter 32013 (zfp) is not available");
+}

@@ -4,7 +4,6 @@
 mod common;
 
 use serde_json::json;
-use std::path::Path;
 
 #[test]
 fn ls_lists_the_demo_with_aliases_and_links() {
@@ -366,7 +365,7 @@ fn export_writes_csv_and_npy_that_read_back() {
                  assert a.dtype.names == ('time', 'channel', 'energy', 'label'), a.dtype; \
                  assert a.shape == (1000,); assert a['label'][1] == b'beta'; \
                  assert a['channel'][999] == 7; print(float(a['energy'][0]))";
-    if let Some(out) = python_check("numpy", check, &structured) {
+    if let Some(out) = common::python_check("numpy", check, &structured) {
         assert_eq!(out, "510.32122802734375");
     }
 }
@@ -474,33 +473,7 @@ fn export_copies_objects_with_their_scales_and_nexus_groups_into_a_new_hdf5_file
     let check = "import h5py, sys; f = h5py.File(sys.argv[1], 'r'); \
                  s = f['waveforms/signal'].dims[0][0]; \
                  print(s.name, f['entry'].attrs['NX_class'], f['entry/data'].attrs['signal'])";
-    if let Some(out) = python_check("h5py", check, &dest) {
+    if let Some(out) = common::python_check("h5py", check, &dest) {
         assert_eq!(out, "/waveforms/time NXentry counts");
     }
-}
-
-/// Runs `script` on `file` with the project's Python venv (`~/.cache/hdfscope-venv`) and
-/// returns what it printed; `None`, saying so, when the venv or `module` is missing.
-fn python_check(module: &str, script: &str, file: &Path) -> Option<String> {
-    let python = std::env::var_os("HOME")
-        .map(|h| Path::new(&h).join(".cache/hdfscope-venv/bin/python"))
-        .filter(|p| p.exists());
-    let Some(python) = python else {
-        eprintln!(
-            "SKIPPED: no Python venv with {module} to check {}",
-            file.display()
-        );
-        return None;
-    };
-    let out = std::process::Command::new(python)
-        .args(["-c", script, file.to_str().unwrap()])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    if stderr.contains("No module named") {
-        eprintln!("SKIPPED: {module} is not installed in the venv");
-        return None;
-    }
-    assert!(out.status.success(), "{stderr}");
-    Some(String::from_utf8_lossy(&out.stdout).trim().to_owned())
 }

@@ -37,7 +37,7 @@ pub fn find_h5py() -> Option<(PathBuf, String)> {
 /// Seconds h5py takes to evaluate `expr` on the open file `f` (best of two).
 pub fn h5py_seconds(py: &Path, file: &Path, expr: &str) -> anyhow::Result<f64> {
     let script = format!(
-        "import h5py, time, sys\nf = h5py.File(sys.argv[1], 'r')\nbest = 1e9\n\
+        "import h5py, time, sys\ntry:\n    import hdf5plugin\nexcept ImportError:\n    pass\nf = h5py.File(sys.argv[1], 'r')\nbest = 1e9\n\
          for _ in range(2):\n    t = time.perf_counter()\n    a = {expr}\n    \
          best = min(best, time.perf_counter() - t)\nprint(best)"
     );

@@ -141,6 +141,7 @@ pub enum CliError {
 }
 
 fn open(file: &Path) -> Result<H5File, CliError> {
+    crate::reader::prepare_library().map_err(CliError::File)?;
     H5File::open(file).map_err(CliError::File)
 }
 

@@ -252,7 +252,7 @@ pub fn worker_main() -> ExitCode {
         eprintln!("hdfscope reader: cannot set the memory limit: {e}");
         return ExitCode::FAILURE;
     }
-    if let Err(e) = crate::reader::disable_plugins() {
+    if let Err(e) = crate::reader::prepare_library() {
         eprintln!("hdfscope reader: {e}");
         return ExitCode::FAILURE;
     }

@@ -109,6 +109,8 @@ impl Shape {
 pub struct Filter {
     pub id: i32,
     pub name: String,
+    /// The parameters in words ("LZ4, block auto elements"), when hdfscope knows them.
+    pub summary: Option<String>,
     pub params: Vec<u32>,
     /// Whether this build can decode it.
     pub available: bool,

@@ -43,10 +43,22 @@ pub enum ReadError {
         hint: String,
     },
     #[error(
-        "{path}: cannot decompress it: it needs the {filters} filter, which this build of \
-         hdfscope does not include"
+        "{path}: {filters} is not available in this build of hdfscope, so its values \
+         cannot be decompressed (the rest of the file is readable)"
     )]
     FilterUnavailable { path: String, filters: String },
+    #[error(
+        "{path}: {failed} of the {total} chunks read could not be decoded ({chunks}): \
+         {cause}; the other parts of the dataset stay readable"
+    )]
+    ChunksFailed {
+        path: String,
+        failed: usize,
+        total: usize,
+        /// The first failing chunks, as their element offsets ("[0, 128], [128, 0]").
+        chunks: String,
+        cause: String,
+    },
     #[error(
         "{path}: its values are stored in other files ({files}); hdfscope reads them only \
          when you allow it"

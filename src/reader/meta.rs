@@ -23,29 +23,7 @@ use crate::model::{
     AttrValue, DatasetInfo, Dim, ExternalFile, Filter, Layout, ScaleRef, Value, VirtualSource,
 };
 
-/// The well-known name of a filter id, for filters libhdf5 did not name.
-fn filter_name(id: i32) -> &'static str {
-    match id {
-        1 => "deflate",
-        2 => "shuffle",
-        3 => "fletcher32",
-        4 => "szip",
-        5 => "nbit",
-        6 => "scaleoffset",
-        307 => "bzip2",
-        32000 => "lzf",
-        32001 => "blosc",
-        32004 => "lz4",
-        32008 => "bitshuffle",
-        32013 => "zfp",
-        32015 => "zstd",
-        32017 => "sz",
-        32026 => "blosc2",
-        _ => "unknown",
-    }
-}
-
-fn filters(dcpl: hid_t) -> Vec<Filter> {
+pub(crate) fn filters(dcpl: hid_t) -> Vec<Filter> {
     // SAFETY: `dcpl` is a dataset-creation list.
     let n = locked(|| unsafe { H5Pget_nfilters(dcpl) }).max(0);
     (0..n as u32)
@@ -73,17 +51,17 @@ fn filters(dcpl: hid_t) -> Vec<Filter> {
             }
             params.truncate(nparams.min(16));
             let stored = c_buf_to_string(&name);
-            let known = filter_name(id);
-            let name = if known != "unknown" || stored.is_empty() {
-                known.to_owned()
-            } else {
-                stored
+            let name = match super::filters::name(id) {
+                Some(known) => known.to_owned(),
+                None if stored.is_empty() => "unknown".to_owned(),
+                None => stored,
             };
             // SAFETY: querying a filter id.
             let available = locked(|| unsafe { H5Zfilter_avail(id) }) > 0;
             Some(Filter {
                 id,
                 name,
+                summary: super::filters::describe(id, &params),
                 params,
                 available,
                 optional: flags & hdf5_sys::h5z::H5Z_FLAG_OPTIONAL != 0,
@@ -147,7 +125,7 @@ fn virtual_sources(dcpl: hid_t, holder: &Path) -> Vec<VirtualSource> {
 }
 
 /// Metadata of an open dataset.
-/// The filters of an open dataset that this build cannot apply, as "name (id N)".
+/// The filters of an open dataset that this build cannot apply, as "filter N (name)".
 ///
 /// Called after a read fails, to replace libhdf5's plugin-path message with the real cause.
 /// Optional filters count too: "optional" only lets a *writer* skip them, and a chunk that
@@ -158,7 +136,7 @@ pub(crate) fn missing_filters(dset: hid_t) -> Option<String> {
     let missing: Vec<String> = filters(dcpl.id())
         .into_iter()
         .filter(|f| !f.available)
-        .map(|f| format!("{} (id {})", f.name, f.id))
+        .map(|f| format!("filter {} ({})", f.id, f.name))
         .collect();
     (!missing.is_empty()).then(|| missing.join(" and "))
 }

@@ -5,10 +5,12 @@
 //! It must never write to a file, follow an external link on its own, or read more values
 //! than a request asks for.
 
+mod chunks;
 mod decode;
 mod dtype;
 mod error;
 mod ffi;
+mod filters;
 mod links;
 mod meta;
 mod object;
@@ -38,11 +40,16 @@ pub fn library_version() -> (u8, u8, u8) {
     hdf5::library_version()
 }
 
-/// Turns off libhdf5's loading of filter plugins from disk for this process: a plugin is
-/// arbitrary code, and a file naming an unknown filter would make libhdf5 load every
-/// library in the plugin directories. Call once at worker start.
-pub fn disable_plugins() -> Result<(), ReadError> {
-    plugins::disable()
+/// Prepares libhdf5 in this process: turns off loading filter plugins from disk (a plugin is
+/// arbitrary code, and a file naming an unknown filter would make libhdf5 load every library
+/// in the plugin directories) and registers the compression filters compiled into hdfscope.
+/// Call once at the start of every process that reads files.
+pub fn prepare_library() -> Result<(), ReadError> {
+    plugins::disable()?;
+    filters::register().map_err(|what| ReadError::Unsupported {
+        path: "/".to_owned(),
+        what,
+    })
 }
 
 /// An HDF5 file open for reading.
@@ -57,6 +64,9 @@ pub struct H5File {
 impl H5File {
     /// Opens `path` read-only; refuses non-HDF5 files with a clear message.
     pub fn open(path: &Path) -> Result<Self, ReadError> {
+        // Chunks need the compiled-in filters registered first. A registration failure was
+        // reported by `prepare_library` and shows on each dataset as "not available".
+        let _ = filters::register();
         let hid = open::open_read_only(path)?;
         Ok(Self {
             hid,

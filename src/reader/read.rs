@@ -256,6 +256,27 @@ impl Native {
     }
 }
 
+/// A failed numeric read: a filter this build lacks is named; when some chunks of the
+/// selection fail on their own, they are named with the codec's reason; otherwise libhdf5's
+/// error.
+fn explain_failure(e: hdf5::Error, dset: hid_t, sel: &Hyperslab, path: &str) -> ReadError {
+    if let Some(filters) = super::meta::missing_filters(dset) {
+        return ReadError::FilterUnavailable {
+            path: path.to_owned(),
+            filters,
+        };
+    }
+    let cause = super::filters::take_last_failure();
+    match super::chunks::failing_chunks(dset, sel) {
+        Some((failing, probed)) => {
+            super::filters::take_last_failure();
+            let cause = cause.unwrap_or_else(|| e.to_string());
+            super::chunks::failure(path, &failing, probed, cause)
+        }
+        None => ReadError::at("reading", path)(e),
+    }
+}
+
 /// Reads a selection in its native number type and widens it to `f64`.
 pub(crate) fn read_native(
     dset: hid_t,
@@ -285,6 +306,13 @@ pub(crate) fn read_native(
             return Ok(Vec::new());
         }
         let mut buf = vec![T::default(); len];
+        // SAFETY: `T` is a plain number type; its buffer viewed as `len * size_of::<T>()` bytes.
+        let bytes = unsafe {
+            std::slice::from_raw_parts_mut(buf.as_mut_ptr().cast::<u8>(), len * size_of::<T>())
+        };
+        if super::chunks::read(dset, sel, mem_type, size_of::<T>(), bytes, path)? {
+            return Ok(buf.into_iter().map(widen).collect());
+        }
         let mem_space = select(space, sel, &sel.count).map_err(ReadError::at("selecting", path))?;
         // SAFETY: `buf` holds `n` elements of `T`, the native type `mem_type` names.
         call(|| unsafe {
@@ -297,7 +325,7 @@ pub(crate) fn read_native(
                 buf.as_mut_ptr().cast(),
             )
         })
-        .map_err(ReadError::at("reading", path))?;
+        .map_err(|e| explain_failure(e, dset, sel, path))?;
         Ok(buf.into_iter().map(widen).collect())
     }
     match native {

@@ -94,3 +94,29 @@ pub fn demo() -> String {
         .to_string_lossy()
         .into_owned()
 }
+
+/// Runs `script` on `file` with the project's Python venv (`~/.cache/hdfscope-venv`) and
+/// returns what it printed; `None`, saying so, when the venv or `module` is missing.
+pub fn python_check(module: &str, script: &str, file: &Path) -> Option<String> {
+    let python = std::env::var_os("HOME")
+        .map(|h| Path::new(&h).join(".cache/hdfscope-venv/bin/python"))
+        .filter(|p| p.exists());
+    let Some(python) = python else {
+        eprintln!(
+            "SKIPPED: no Python venv with {module} to check {}",
+            file.display()
+        );
+        return None;
+    };
+    let out = std::process::Command::new(python)
+        .args(["-c", script, file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if stderr.contains("No module named") {
+        eprintln!("SKIPPED: {module} is not installed in the venv");
+        return None;
+    }
+    assert!(out.status.success(), "{stderr}");
+    Some(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
