@@ -14,6 +14,7 @@
 #[path = "common/peers.rs"]
 mod peers;
 #[path = "common/waveform.rs"]
+#[allow(dead_code, reason = "only the benchmark data directory is shared")]
 mod waveform;
 
 use std::path::Path;
@@ -28,8 +29,11 @@ use self::waveform::data_dir;
 const SIDE: usize = 4096;
 const CHUNK: (usize, usize) = (128, 2048);
 
-/// Name, filter id and parameters; `None` for libhdf5's gzip 1 + shuffle.
-const CODECS: [(&str, Option<(i32, &[u32])>); 5] = [
+/// A filter id and its parameters; `None` for libhdf5's gzip 1 + shuffle.
+type Filter = Option<(i32, &'static [u32])>;
+
+/// The datasets, by name.
+const CODECS: [(&str, Filter); 5] = [
     ("gzip1_shuffle", None),
     ("lz4", Some((32004, &[0]))),
     ("bitshuffle_lz4", Some((32008, &[0, 0, 2, 0, 2]))),
