@@ -4,7 +4,7 @@
 
 use std::io::Read;
 
-use super::{Codec, CodecError, MAX_CHUNK_BYTES};
+use super::{Codec, CodecError, read_capped};
 
 pub(crate) struct Bzip2;
 
@@ -13,15 +13,7 @@ impl Codec for Bzip2 {
     const NAME: &'static std::ffi::CStr = c"bzip2";
 
     fn decode(_params: &[u32], input: &[u8]) -> Result<Vec<u8>, CodecError> {
-        let mut out = Vec::new();
-        bzip2::read::BzDecoder::new(input)
-            .take(MAX_CHUNK_BYTES as u64 + 1)
-            .read_to_end(&mut out)
-            .map_err(|e| CodecError::Corrupt(e.to_string()))?;
-        if out.len() > MAX_CHUNK_BYTES {
-            return Err(CodecError::TooLarge(out.len() as u64));
-        }
-        Ok(out)
+        read_capped(bzip2::read::BzDecoder::new(input))
     }
 
     fn encode(params: &[u32], input: &[u8]) -> Result<Vec<u8>, CodecError> {

@@ -57,6 +57,21 @@ fn checked_len(declared: u64) -> Result<usize, CodecError> {
         .ok_or(CodecError::TooLarge(declared))
 }
 
+/// Everything a streaming decoder yields, refused past [`MAX_CHUNK_BYTES`] (a compression
+/// bomb stops there instead of exhausting memory).
+fn read_capped(decoder: impl std::io::Read) -> Result<Vec<u8>, CodecError> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    decoder
+        .take(MAX_CHUNK_BYTES as u64 + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| CodecError::Corrupt(e.to_string()))?;
+    if out.len() > MAX_CHUNK_BYTES {
+        return Err(CodecError::TooLarge(out.len() as u64));
+    }
+    Ok(out)
+}
+
 /// Reads a big-endian integer of `N` bytes at `at`.
 fn be<const N: usize>(input: &[u8], at: usize) -> Result<u64, CodecError> {
     let bytes = input

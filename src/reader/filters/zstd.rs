@@ -2,9 +2,7 @@
 //! parameter is the compression level. Decoded by the pure-Rust `ruzstd`; the decoded size is
 //! capped, never taken on trust.
 
-use std::io::Read;
-
-use super::{Codec, CodecError, MAX_CHUNK_BYTES};
+use super::{Codec, CodecError, read_capped};
 
 pub(crate) struct Zstd;
 
@@ -25,15 +23,7 @@ impl Codec for Zstd {
 pub(super) fn frame(input: &[u8]) -> Result<Vec<u8>, CodecError> {
     let decoder = ruzstd::decoding::StreamingDecoder::new(input)
         .map_err(|e| CodecError::Corrupt(e.to_string()))?;
-    let mut out = Vec::new();
-    decoder
-        .take(MAX_CHUNK_BYTES as u64 + 1)
-        .read_to_end(&mut out)
-        .map_err(|e| CodecError::Corrupt(e.to_string()))?;
-    if out.len() > MAX_CHUNK_BYTES {
-        return Err(CodecError::TooLarge(out.len() as u64));
-    }
-    Ok(out)
+    read_capped(decoder)
 }
 
 /// One zstd frame holding `input`, with its decoded size in the header: the HDF Group's
