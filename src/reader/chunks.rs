@@ -11,7 +11,6 @@
 #![allow(unsafe_code)]
 
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use hdf5_sys::h5::{herr_t, hsize_t};
 use hdf5_sys::h5d::{H5D_layout_t, H5Dget_create_plist, H5Dget_type, H5Dread_chunk};
@@ -57,19 +56,8 @@ pub(crate) fn failing_chunks(dset: hid_t, sel: &Hyperslab) -> Option<(Vec<Vec<u6
     use hdf5_sys::h5t::H5Tget_size;
 
     let rank = sel.start.len();
+    let (_, chunk) = chunked(dset, rank)?;
     // SAFETY: `dset` is an open dataset; ids are closed on drop.
-    let dcpl = Hid::from_call(|| unsafe { H5Dget_create_plist(dset) }).ok()?;
-    // SAFETY: as above.
-    if rank == 0 || locked(|| unsafe { H5Pget_layout(dcpl.id()) }) != H5D_layout_t::H5D_CHUNKED {
-        return None;
-    }
-    let mut chunk = vec![0 as hsize_t; rank];
-    // SAFETY: `chunk` has room for `rank` dimensions.
-    let n = locked(|| unsafe { H5Pget_chunk(dcpl.id(), rank as i32, chunk.as_mut_ptr()) });
-    if n != rank as i32 || chunk.contains(&0) {
-        return None;
-    }
-    // SAFETY: as above.
     let ftype = Hid::from_call(|| unsafe { H5Dget_type(dset) }).ok()?;
     // SAFETY: a valid type id.
     let size = locked(|| unsafe { H5Tget_size(ftype.id()) });
@@ -169,7 +157,7 @@ pub(crate) fn read(
     if threads == 0 {
         return Ok(false);
     }
-    let Some(plan) = plan(dset, sel, mem_type)? else {
+    let Some(plan) = plan(dset, sel, mem_type) else {
         return Ok(false);
     };
     let Some(raws) = read_raw(dset, &plan.touched, path)? else {
@@ -195,44 +183,39 @@ struct Plan {
 }
 
 /// Whether the path applies, and the chunks it would read.
-fn plan(dset: hid_t, sel: &Hyperslab, mem_type: hid_t) -> Result<Option<Plan>, ReadError> {
-    let rank = sel.start.len();
-    // SAFETY: `dset` is an open dataset; the property list and type are closed on drop.
-    let Ok(dcpl) = Hid::from_call(|| unsafe { H5Dget_create_plist(dset) }) else {
-        return Ok(None);
-    };
-    // SAFETY: as above.
-    let layout = locked(|| unsafe { H5Pget_layout(dcpl.id()) });
-    if rank == 0 || layout != H5D_layout_t::H5D_CHUNKED {
-        return Ok(None);
-    }
-    // SAFETY: as above.
-    let Ok(ftype) = Hid::from_call(|| unsafe { H5Dget_type(dset) }) else {
-        return Ok(None);
-    };
+fn plan(dset: hid_t, sel: &Hyperslab, mem_type: hid_t) -> Option<Plan> {
+    let (dcpl, chunk) = chunked(dset, sel.start.len())?;
+    // SAFETY: `dset` is an open dataset; the type is closed on drop.
+    let ftype = Hid::from_call(|| unsafe { H5Dget_type(dset) }).ok()?;
     // SAFETY: two valid type ids.
     if locked(|| unsafe { H5Tequal(ftype.id(), mem_type) }) <= 0 {
-        return Ok(None);
+        return None;
     }
     let filters = super::meta::filters(dcpl.id());
     if filters.is_empty() || !filters.iter().all(|f| filters::native(f.id)) {
-        return Ok(None);
+        return None;
+    }
+    let touched = touched_chunks(sel, &chunk);
+    (touched.len() >= 2).then_some(Plan {
+        filters,
+        chunk,
+        touched,
+    })
+}
+
+/// The creation properties and chunk shape of a chunked dataset of rank `rank`, or None for
+/// any other layout.
+fn chunked(dset: hid_t, rank: usize) -> Option<(Hid, Vec<u64>)> {
+    // SAFETY: `dset` is an open dataset; the property list is closed on drop.
+    let dcpl = Hid::from_call(|| unsafe { H5Dget_create_plist(dset) }).ok()?;
+    // SAFETY: as above.
+    if rank == 0 || locked(|| unsafe { H5Pget_layout(dcpl.id()) }) != H5D_layout_t::H5D_CHUNKED {
+        return None;
     }
     let mut chunk = vec![0 as hsize_t; rank];
     // SAFETY: `chunk` has room for `rank` dimensions.
     let n = locked(|| unsafe { H5Pget_chunk(dcpl.id(), rank as i32, chunk.as_mut_ptr()) });
-    if n != rank as i32 || chunk.contains(&0) {
-        return Ok(None);
-    }
-    let touched = touched_chunks(sel, &chunk);
-    if touched.len() < 2 {
-        return Ok(None);
-    }
-    Ok(Some(Plan {
-        filters,
-        chunk,
-        touched,
-    }))
+    (n == rank as i32 && !chunk.contains(&0)).then_some((dcpl, chunk))
 }
 
 /// The chunks `sel` touches, with the selection indices inside each, per axis then crossed.
@@ -339,18 +322,15 @@ fn decode_all(
         ptr: out.as_mut_ptr(),
         len: out.len(),
     };
-    let next = AtomicUsize::new(0);
     let failures = Mutex::new(Vec::new());
-    let raws: Vec<Mutex<Option<Raw>>> = raws.into_iter().map(|r| Mutex::new(Some(r))).collect();
     let threads = threads.min(plan.touched.len());
+    // One queue of (chunk, stored bytes): each thread takes the next until it is empty.
+    let queue = Mutex::new(plan.touched.iter().zip(raws));
+    let next = || queue.lock().ok().and_then(|mut q| q.next());
     std::thread::scope(|s| {
         for _ in 0..threads {
             s.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(t) = plan.touched.get(i) else { break };
-                    let raw = raws[i].lock().ok().and_then(|mut r| r.take());
-                    let Some(raw) = raw else { continue };
+                while let Some((t, raw)) = next() {
                     match pipeline(&plan.filters, raw, chunk_bytes) {
                         Ok(bytes) => scatter(&bytes, t, sel, &plan.chunk, elem, &output),
                         Err(why) => {

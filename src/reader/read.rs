@@ -256,15 +256,13 @@ impl Native {
     }
 }
 
-/// A failed numeric read: a filter this build lacks is named; when some chunks of the
-/// selection fail on their own, they are named with the codec's reason; otherwise libhdf5's
-/// error.
+/// A failed numeric read: when some chunks of the selection fail on their own, names them
+/// with the codec's reason; otherwise libhdf5's error (which `with_missing_filters` turns into
+/// the missing filter's name when that is the cause).
 fn explain_failure(e: hdf5::Error, dset: hid_t, sel: &Hyperslab, path: &str) -> ReadError {
-    if let Some(filters) = super::meta::missing_filters(dset) {
-        return ReadError::FilterUnavailable {
-            path: path.to_owned(),
-            filters,
-        };
+    // A missing filter fails every chunk alike: the caller names the filter instead.
+    if super::meta::missing_filters(dset).is_some() {
+        return ReadError::at("reading", path)(e);
     }
     let cause = super::filters::take_last_failure();
     match super::chunks::failing_chunks(dset, sel) {
