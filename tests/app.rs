@@ -1152,7 +1152,7 @@ fn a_billion_row_table_jumps_to_its_last_rows() {
 }
 
 fn corpus_file(name: &str) -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/generated");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
     if dir.is_dir() {
         Some(dir.join(name))
     } else {
@@ -1164,8 +1164,8 @@ fn corpus_file(name: &str) -> Option<PathBuf> {
 #[test]
 fn writers_conventions_show_as_badges_values_and_hidden_bookkeeping() {
     let (Some(dd), Some(nc)) = (
-        corpus_file("deepdish_basic.h5"),
-        corpus_file("netcdf4_cf.nc"),
+        corpus_file("generated/deepdish_basic.h5"),
+        corpus_file("generated/netcdf4_cf.nc"),
     ) else {
         return;
     };
@@ -1198,7 +1198,7 @@ fn writers_conventions_show_as_badges_values_and_hidden_bookkeeping() {
 
 #[test]
 fn a_pandas_dataframe_is_one_table_with_its_column_names_and_index() {
-    let Some(pd) = corpus_file("pandas_fixed.h5") else {
+    let Some(pd) = corpus_file("generated/pandas_fixed.h5") else {
         return;
     };
     let h = harness(vec![OpenRequest {
@@ -1224,7 +1224,7 @@ fn a_pandas_dataframe_is_one_table_with_its_column_names_and_index() {
 
 #[test]
 fn matlab_arrays_show_in_matlab_orientation_with_char_as_text_and_cells_followed() {
-    let Some(mat) = corpus_file("hdf5storage_matlab_v73.mat") else {
+    let Some(mat) = corpus_file("generated/hdf5storage_matlab_v73.mat") else {
         return;
     };
     let mut h = harness(vec![OpenRequest {
@@ -1252,7 +1252,7 @@ fn matlab_arrays_show_in_matlab_orientation_with_char_as_text_and_cells_followed
 
 #[test]
 fn a_pytables_table_shows_nested_fields_and_array_members_as_columns() {
-    let Some(pt) = corpus_file("pytables_objects.h5") else {
+    let Some(pt) = corpus_file("generated/pytables_objects.h5") else {
         return;
     };
     let h = harness(vec![OpenRequest {
@@ -1540,7 +1540,7 @@ fn export_figure_writes_a_plot_as_svg_with_its_titles() {
 
 #[test]
 fn plugin_compressed_images_show_and_a_missing_filter_is_named_in_the_view() {
-    let Some(file) = corpus_file("hdf5plugin_filters.h5") else {
+    let Some(file) = corpus_file("generated/hdf5plugin_filters.h5") else {
         return;
     };
     let h = harness(vec![OpenRequest {
@@ -1554,10 +1554,19 @@ fn plugin_compressed_images_show_and_a_missing_filter_is_named_in_the_view() {
             .is_none()
     );
 
-    let mut h = harness(vec![OpenRequest {
+    let h = harness(vec![OpenRequest {
         path: file,
         select: Some("/zfp_reversible_f4".into()),
     }]);
+    h.get_by_label("image of /zfp_reversible_f4");
+
+    let Some(file) = corpus_file("fetched/hdf5/tudfilter.h5") else {
+        return;
+    };
+    let mut h = harness(vec![OpenRequest {
+        path: file,
+        select: Some("/dynlibud".into()),
+    }]);
     settle(&mut h);
-    h.get_by_label_contains("filter 32013 (zfp) is not available");
+    h.get_by_label_contains("filter 300 (dynlibud) is not available");
 }

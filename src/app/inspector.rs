@@ -208,7 +208,7 @@ fn dataset_rows(ds: &DatasetInfo) -> Vec<(String, String)> {
         rows.push(("Chunk shape".to_owned(), c.join(" x ")));
     }
     for f in &ds.filters {
-        rows.push(("Filter".to_owned(), filter_text(f)));
+        rows.push(("Filter".to_owned(), f.text()));
     }
     rows.push(("Storage".to_owned(), bytes_text(ds.storage_bytes)));
     if let Some(r) = ds.compression_ratio() {
@@ -231,23 +231,6 @@ fn dataset_rows(ds: &DatasetInfo) -> Vec<(String, String)> {
 
 /// "bitshuffle (32008): LZ4, block auto elements, element size 2 [0, 4, 2, 0, 2]", marked
 /// when this build cannot decode it.
-fn filter_text(f: &crate::model::Filter) -> String {
-    let summary = f
-        .summary
-        .as_ref()
-        .map_or(String::new(), |s| format!(": {s}"));
-    let optional = if f.optional { ", optional" } else { "" };
-    let avail = if f.available {
-        ""
-    } else {
-        "  — NOT AVAILABLE in this build"
-    };
-    format!(
-        "{} ({}{optional}){summary} {:?}{avail}",
-        f.name, f.id, f.params
-    )
-}
-
 fn bytes_text(n: u64) -> String {
     const UNITS: [&str; 5] = ["bytes", "KiB", "MiB", "GiB", "TiB"];
     let mut v = n as f64;
@@ -487,34 +470,6 @@ impl HdfscopeApp {
 
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn filters_show_id_parameters_in_words_and_availability() {
-        let f = crate::model::Filter {
-            id: 32008,
-            name: "bitshuffle".into(),
-            summary: Some("LZ4, block auto elements, element size 2".into()),
-            params: vec![0, 4, 2, 0, 2],
-            available: true,
-            optional: false,
-        };
-        assert_eq!(
-            super::filter_text(&f),
-            "bitshuffle (32008): LZ4, block auto elements, element size 2 [0, 4, 2, 0, 2]"
-        );
-        let zfp = crate::model::Filter {
-            id: 32013,
-            name: "zfp".into(),
-            summary: None,
-            params: vec![1],
-            available: false,
-            optional: true,
-        };
-        assert_eq!(
-            super::filter_text(&zfp),
-            "zfp (32013, optional) [1]  — NOT AVAILABLE in this build"
-        );
-    }
-
     use super::*;
 
     #[test]

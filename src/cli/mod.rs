@@ -377,12 +377,7 @@ fn info(target: &str, as_json: bool, out: &mut dyn Write) -> Result<(), CliError
         writeln!(out, "  shape: {}", ds.shape.text())?;
         writeln!(out, "  layout: {}", ds.layout.text())?;
         for f in &ds.filters {
-            let avail = if f.available { "" } else { "  (NOT AVAILABLE)" };
-            writeln!(
-                out,
-                "  filter: {} (id {}) {:?}{avail}",
-                f.name, f.id, f.params
-            )?;
+            writeln!(out, "  filter: {}", f.text())?;
         }
         let ratio = ds
             .compression_ratio()

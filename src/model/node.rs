@@ -118,6 +118,27 @@ pub struct Filter {
     pub optional: bool,
 }
 
+impl Filter {
+    /// One line for the inspector and `hdfscope info`: name, id, parameters in words and
+    /// raw, and whether this build can decode it.
+    pub fn text(&self) -> String {
+        let summary = self
+            .summary
+            .as_ref()
+            .map_or(String::new(), |s| format!(": {s}"));
+        let optional = if self.optional { ", optional" } else { "" };
+        let avail = if self.available {
+            ""
+        } else {
+            "  — NOT AVAILABLE in this build"
+        };
+        format!(
+            "{} ({}{optional}){summary} {:?}{avail}",
+            self.name, self.id, self.params
+        )
+    }
+}
+
 /// One source mapping of a virtual dataset.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VirtualSource {
@@ -420,6 +441,34 @@ pub fn parent_path(path: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn filters_show_id_parameters_in_words_and_availability() {
+        let f = Filter {
+            id: 32008,
+            name: "bitshuffle".into(),
+            summary: Some("LZ4, block auto elements, element size 2".into()),
+            params: vec![0, 4, 2, 0, 2],
+            available: true,
+            optional: false,
+        };
+        assert_eq!(
+            f.text(),
+            "bitshuffle (32008): LZ4, block auto elements, element size 2 [0, 4, 2, 0, 2]"
+        );
+        let zfp = Filter {
+            id: 32013,
+            name: "zfp".into(),
+            summary: None,
+            params: vec![1],
+            available: false,
+            optional: true,
+        };
+        assert_eq!(
+            zfp.text(),
+            "zfp (32013, optional) [1]  — NOT AVAILABLE in this build"
+        );
+    }
 
     #[test]
     fn shape_text_marks_unlimited_axes() {

@@ -12,6 +12,8 @@ mod builtin;
 mod bzip2;
 mod lz4;
 mod registry;
+mod szip;
+mod zfp;
 mod zstd;
 
 pub(crate) use registry::{decode, describe, name, native, register, take_last_failure};

@@ -10,14 +10,18 @@ use std::ffi::{c_uint, c_void};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::OnceLock;
 
-use hdf5_sys::h5::{H5allocate_memory, H5free_memory};
-use hdf5_sys::h5z::{H5Z_CLASS_T_VERS, H5Z_FLAG_REVERSE, H5Z_class2_t, H5Zregister};
+use hdf5_sys::h5::{H5allocate_memory, H5free_memory, H5open};
+use hdf5_sys::h5z::{
+    H5Z_CLASS_T_VERS, H5Z_FILTER_RESERVED, H5Z_FLAG_REVERSE, H5Z_class2_t, H5Zregister,
+};
 
 use super::bitshuffle::Bitshuffle;
 use super::blosc::{Blosc, Blosc2};
 use super::builtin::{DEFLATE, SHUFFLE, inflate, unshuffle};
 use super::bzip2::Bzip2;
 use super::lz4::Lz4;
+use super::szip::Szip;
+use super::zfp::Zfp;
 use super::zstd::Zstd;
 use super::{Codec, CodecError};
 
@@ -124,13 +128,14 @@ pub(crate) fn describe(id: i32, params: &[u32]) -> Option<String> {
                 p(2).unwrap_or(0)
             ))
         }
+        32013 => super::zfp::describe(params),
         32015 => p(0).map(|l| format!("level {l}")),
         _ => None,
     }
 }
 
-/// Whether [`decode`] handles filter `id`. Fletcher32, N-bit, scale-offset, SZIP and LZF
-/// stay in libhdf5's pipeline.
+/// Whether [`decode`] handles filter `id`. Fletcher32, N-bit, scale-offset and LZF stay in
+/// libhdf5's pipeline.
 pub(crate) fn native(id: i32) -> bool {
     matches!(
         id,
@@ -141,6 +146,8 @@ pub(crate) fn native(id: i32) -> bool {
             | Blosc2::ID
             | Bzip2::ID
             | Lz4::ID
+            | Szip::ID
+            | Zfp::ID
             | Zstd::ID
     )
 }
@@ -161,6 +168,8 @@ pub(crate) fn decode(
         Blosc2::ID => Blosc2::decode(params, input),
         Bzip2::ID => Bzip2::decode(params, input),
         Lz4::ID => Lz4::decode(params, input),
+        Szip::ID => Szip::decode(params, input),
+        Zfp::ID => Zfp::decode(params, input),
         Zstd::ID => Zstd::decode(params, input),
         _ => return None,
     })
@@ -178,6 +187,8 @@ pub(crate) fn register() -> Result<(), String> {
             h5z_register::<Blosc2>(),
             h5z_register::<Bzip2>(),
             h5z_register::<Lz4>(),
+            h5z_register::<Szip>(),
+            h5z_register::<Zfp>(),
             h5z_register::<Zstd>(),
         ]
         .into_iter()
@@ -207,12 +218,28 @@ fn h5z_register<C: Codec>() -> Result<(), &'static str> {
         filter: Some(run::<C>),
     };
     // SAFETY: libhdf5 copies the class; the name is a static C string and the callback a
-    // function that lives as long as the process.
-    let status = hdf5::sync::sync(|| unsafe { H5Zregister((&raw const class).cast()) });
+    // function that lives as long as the process. The internal `H5Z_register` is what the
+    // library uses for its own filters; it needs the library open and the lock held.
+    let status = hdf5::sync::sync(|| unsafe {
+        if C::ID < H5Z_FILTER_RESERVED {
+            if H5open() < 0 {
+                return -1;
+            }
+            H5Z_register(&raw const class)
+        } else {
+            H5Zregister((&raw const class).cast())
+        }
+    });
     if status < 0 {
         return Err(C::NAME.to_str().unwrap_or("?"));
     }
     Ok(())
+}
+
+unsafe extern "C" {
+    /// libhdf5's own registration, which unlike `H5Zregister` accepts the predefined ids
+    /// (SZIP's 4): a global symbol of the static libhdf5 this build links.
+    fn H5Z_register(class: *const H5Z_class2_t) -> hdf5_sys::h5::herr_t;
 }
 
 thread_local! {
@@ -287,7 +314,7 @@ fn failed<C: Codec>(why: &str) -> usize {
 mod tests {
     #[test]
     fn every_compiled_codec_has_a_name() {
-        for id in [307, 32001, 32004, 32008, 32015, 32026] {
+        for id in [4, 307, 32001, 32004, 32008, 32013, 32015, 32026] {
             assert!(super::name(id).is_some(), "{id}");
             assert!(super::decode(id, &[], &[], 0).is_some(), "{id}");
             assert!(super::native(id));
