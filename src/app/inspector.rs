@@ -229,8 +229,6 @@ fn dataset_rows(ds: &DatasetInfo) -> Vec<(String, String)> {
     rows
 }
 
-/// "bitshuffle (32008): LZ4, block auto elements, element size 2 [0, 4, 2, 0, 2]", marked
-/// when this build cannot decode it.
 fn bytes_text(n: u64) -> String {
     const UNITS: [&str; 5] = ["bytes", "KiB", "MiB", "GiB", "TiB"];
     let mut v = n as f64;

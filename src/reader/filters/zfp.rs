@@ -65,6 +65,18 @@ impl Stream {
         }
         Ok(stream)
     }
+
+    /// A stream over `words` set to the dataset's compression `mode`.
+    fn with_mode(words: &mut [u64], mode: u64) -> Result<Self, CodecError> {
+        let stream = Self::over(words)?;
+        // SAFETY: the stream is live; a refused mode is checked.
+        if unsafe { sys::zfp_stream_set_mode(stream.zfp, mode) } == sys::zfp_mode_zfp_mode_null {
+            return Err(CodecError::Corrupt(
+                "zfp: invalid mode in the header".into(),
+            ));
+        }
+        Ok(stream)
+    }
 }
 
 impl Drop for Stream {
@@ -158,26 +170,17 @@ impl Header {
         // SAFETY: `out` holds `bytes` bytes for the field's values and outlives the field's use.
         unsafe { sys::zfp_field_set_pointer(field.0, out.as_mut_ptr().cast::<c_void>()) };
 
-        let mut stream_words = {
-            let probe = Stream::over(&mut [])?;
-            // SAFETY: both objects are live; a null mode is checked.
-            let limit = unsafe {
-                if sys::zfp_stream_set_mode(probe.zfp, self.mode) == sys::zfp_mode_zfp_mode_null {
-                    return Err(CodecError::Corrupt(
-                        "zfp: invalid mode in the header".into(),
-                    ));
-                }
-                sys::zfp_stream_maximum_size(probe.zfp, field.0)
-            };
-            padded_words(input, limit)
+        // How far zfp may read: the buffer is padded to that, whatever the chunk's length.
+        let limit = {
+            let probe = Stream::with_mode(&mut [], self.mode)?;
+            // SAFETY: both objects are live.
+            unsafe { sys::zfp_stream_maximum_size(probe.zfp, field.0) }
         };
-        let stream = Stream::over(&mut stream_words)?;
-        // SAFETY: mode accepted above; the stream's buffer is at least as long as the
-        // longest stream zfp may read for this field, and `out` is the field's storage.
-        let read = unsafe {
-            sys::zfp_stream_set_mode(stream.zfp, self.mode);
-            sys::zfp_decompress(stream.zfp, field.0)
-        };
+        let mut stream_words = padded_words(input, limit);
+        let stream = Stream::with_mode(&mut stream_words, self.mode)?;
+        // SAFETY: the stream's buffer is at least as long as the longest stream zfp may read
+        // for this field, and `out` is the field's storage.
+        let read = unsafe { sys::zfp_decompress(stream.zfp, field.0) };
         drop(stream);
         if read == 0 {
             return Err(CodecError::Corrupt("zfp: decompression failed".into()));
@@ -195,12 +198,9 @@ impl Header {
 /// "fixed rate 8 bits per value"), or None when the parameters are not a zfp header.
 pub(super) fn describe(params: &[u32]) -> Option<String> {
     let header = Header::parse(params).ok()?;
-    let probe = Stream::over(&mut []).ok()?;
-    // SAFETY: the stream is live; a refused mode is checked.
+    let probe = Stream::with_mode(&mut [], header.mode).ok()?;
+    // SAFETY: the stream is live with the dataset's mode.
     unsafe {
-        if sys::zfp_stream_set_mode(probe.zfp, header.mode) == sys::zfp_mode_zfp_mode_null {
-            return None;
-        }
         Some(match sys::zfp_stream_compression_mode(probe.zfp) {
             sys::zfp_mode_zfp_mode_reversible => "reversible (lossless)".to_owned(),
             sys::zfp_mode_zfp_mode_fixed_rate => {
