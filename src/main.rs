@@ -38,7 +38,7 @@ fn main() -> ExitCode {
     }
     let cli = Cli::parse();
     let Some(command) = cli.command else {
-        return gui(cli.files);
+        return gui(cli.files, cli.new_window);
     };
     if let Command::Render {
         target,
@@ -79,9 +79,27 @@ fn main() -> ExitCode {
     }
 }
 
-/// Opens the viewer on `files`, or on the demo file when there are none.
-fn gui(files: Vec<PathBuf>) -> ExitCode {
-    let open: Vec<OpenRequest> = if files.is_empty() {
+/// Hands `files` to the user's running window when there is one; otherwise opens the viewer
+/// on them, or on the demo file when there are none.
+fn gui(files: Vec<PathBuf>, new_window: bool) -> ExitCode {
+    let requested: Vec<OpenRequest> = files.into_iter().map(OpenRequest::from_arg).collect();
+    let endpoint = (!new_window)
+        .then(hdfscope::app::single_instance::Endpoint::for_user)
+        .flatten();
+    let mut listening = None;
+    if let Some(endpoint) = endpoint {
+        match endpoint.forward(&requested) {
+            Ok(_) => return ExitCode::SUCCESS,
+            Err(e) if e.no_window() => {}
+            Err(e) => eprintln!("hdfscope: {e}; opening a new window"),
+        }
+        // Without the socket this window still works; later launches open their own.
+        listening = endpoint
+            .listen()
+            .inspect_err(|e| eprintln!("hdfscope: other launches cannot reach this window: {e}"))
+            .ok();
+    }
+    let open = if requested.is_empty() {
         match demo_path() {
             Ok(p) => vec![OpenRequest {
                 path: p,
@@ -93,9 +111,9 @@ fn gui(files: Vec<PathBuf>) -> ExitCode {
             }
         }
     } else {
-        files.into_iter().map(OpenRequest::from_arg).collect()
+        requested
     };
-    match hdfscope::app::run(open) {
+    match hdfscope::app::run(open, listening) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("hdfscope: cannot start the window: {e}");

@@ -217,6 +217,40 @@ fn large_groups_page_in_without_listing_everything() {
     );
 }
 
+/// `hdfscope FILE…` while a window runs: the files travel over the single-instance socket
+/// into the window, which opens them and shows the last one although a plot was in view.
+#[cfg(unix)]
+#[test]
+fn a_second_launch_opens_its_files_in_the_running_window() {
+    use hdfscope::app::single_instance::{Endpoint, serve};
+    let dir = tempfile::tempdir().unwrap();
+    let small = dir.path().join("small.h5");
+    write_small(&small);
+    let mut h = harness(vec![OpenRequest {
+        path: demo(),
+        select: Some("/waveforms/signal".to_owned()),
+    }]);
+    let endpoint = Endpoint::in_dir(dir.path());
+    serve(endpoint.listen().unwrap(), h.state().outside().clone()).unwrap();
+
+    let second_launch = [
+        OpenRequest::from_arg(format!("{}::/images/image", demo().display()).into()),
+        OpenRequest {
+            path: small.clone(),
+            select: None,
+        },
+    ];
+    assert_eq!(endpoint.forward(&second_launch).unwrap(), 2);
+    settle(&mut h);
+    let files = h.state().files();
+    assert_eq!(files.len(), 2, "the demo once, and the new file");
+    assert_eq!(files[1].path, small);
+    assert_eq!(files[1].state, FileState::Ready);
+    let sel = h.state().selection().unwrap();
+    assert_eq!((sel.file, sel.path.as_str()), (files[1].id, "/"));
+    h.get_by_label("dropped_group");
+}
+
 #[test]
 fn reload_keeps_the_selection_and_close_removes_the_file() {
     let mut h = harness(vec![OpenRequest {

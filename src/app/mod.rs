@@ -13,11 +13,15 @@ mod image_view;
 mod inspector;
 mod line_view;
 mod look;
+#[cfg(target_os = "macos")]
+mod macos_open;
 mod numbers;
+mod open_queue;
 mod plot_source;
 mod render;
 mod search;
 mod settings;
+pub mod single_instance;
 mod table_view;
 mod tree_view;
 pub mod views;
@@ -29,6 +33,7 @@ use std::time::{Duration, Instant};
 
 pub use commands::Command;
 pub use files::{FileState, OpenFile};
+pub use open_queue::OpenQueue;
 pub use render::{RenderError, RenderOptions, render};
 pub use settings::{Settings, Theme};
 
@@ -185,6 +190,8 @@ pub struct HdfscopeApp {
     slice_error: Option<String>,
     /// The view `hdfscope render --view` asked for.
     forced_view: Option<ViewKind>,
+    /// Files asked for from outside while the window runs (other launches, Finder).
+    outside: OpenQueue,
 }
 
 impl HdfscopeApp {
@@ -200,10 +207,23 @@ impl HdfscopeApp {
             .and_then(|s| eframe::get_value(s, settings::STORAGE_KEY))
             .unwrap_or_default();
         cc.egui_ctx.set_theme(settings.theme.preference());
-        let ctx = cc.egui_ctx.clone();
         config.cache_bytes = settings.cache_mib << 20;
-        let waker = Box::new(move || ctx.request_repaint());
-        Self::with(settings, open, config, waker)
+        let ctx = cc.egui_ctx.clone();
+        let mut app = Self::with(
+            settings,
+            open,
+            config,
+            Box::new(move || ctx.request_repaint()),
+        )?;
+        app.take_requests_from(OpenQueue::default(), &cc.egui_ctx);
+        Ok(app)
+    }
+
+    /// Makes `queue` the one that other launches (and Finder) fill, waking `ctx` on a push.
+    fn take_requests_from(&mut self, queue: OpenQueue, ctx: &egui::Context) {
+        let ctx = ctx.clone();
+        queue.set_waker(move || ctx.request_repaint());
+        self.outside = queue;
     }
 
     /// An app with no window that shows only the plot of what `open` selects (for
@@ -295,6 +315,7 @@ impl HdfscopeApp {
             render_slice: None,
             slice_error: None,
             forced_view: None,
+            outside: OpenQueue::default(),
         };
         for r in open {
             app.open(r);
@@ -341,6 +362,11 @@ impl HdfscopeApp {
 
     pub fn notices(&self) -> &[Notice] {
         &self.notices
+    }
+
+    /// Where other launches put the files they ask this window to open.
+    pub fn outside(&self) -> &OpenQueue {
+        &self.outside
     }
 
     pub fn settings(&self) -> &Settings {
@@ -585,10 +611,16 @@ impl HdfscopeApp {
                 self.root_ids.insert(file, opened.root);
                 self.settings.remember(path);
                 // A file opened without a path shows its root, unless that would take the
-                // place of an object chosen in another file (`FILE::/path` beside `FILE`).
+                // place of an object chosen in another file (`FILE::/path` beside `FILE`) or
+                // of the root of a file asked for later (ids grow with each request), so the
+                // last file asked for is in view whichever finishes opening first.
                 match self.select_on_open.remove(&file) {
                     Some(target) => self.select(file, target),
-                    None if self.selection.as_ref().is_none_or(|s| s.path == "/") => {
+                    None if self
+                        .selection
+                        .as_ref()
+                        .is_none_or(|s| s.path == "/" && s.file < file) =>
+                    {
                         self.select(file, "/".to_owned());
                     }
                     None => {}
@@ -676,6 +708,21 @@ impl HdfscopeApp {
         }
         if !hovered.is_empty() {
             drop_overlay(ui.ctx(), &hovered);
+        }
+    }
+
+    /// Opens what other launches (or Finder) asked for, and brings the window forward.
+    fn take_outside_opens(&mut self, ctx: &egui::Context) {
+        if let Some(mut requests) = self.outside.take() {
+            // A double-click means "show me this file": the last one asked for comes to the
+            // front even when something else is in view.
+            if let Some(last) = requests.last_mut() {
+                last.select.get_or_insert_with(|| "/".to_owned());
+            }
+            for r in requests {
+                self.open(r);
+            }
+            ctx.send_viewport_cmd(egui::ViewportCommand::Focus);
         }
     }
 
@@ -2023,6 +2070,7 @@ impl HdfscopeApp {
             // Answers wake us; this is a fallback in case a wake-up is missed.
             ctx.request_repaint_after(Duration::from_millis(100));
         }
+        self.take_outside_opens(&ctx);
         self.poll_dialog();
         self.poll_save_dialog(&ctx);
         self.check_files_on_disk(&ctx);
@@ -2078,8 +2126,12 @@ fn window_icon() -> egui::IconData {
     eframe::icon_data::from_png_bytes(PNG).unwrap_or_default()
 }
 
-/// Starts the desktop app on `open` (blocking until the window closes).
-pub fn run(open: Vec<OpenRequest>) -> eframe::Result {
+/// Starts the desktop app on `open` (blocking until the window closes); later launches
+/// reach it through `listening`.
+pub fn run(
+    open: Vec<OpenRequest>,
+    listening: Option<single_instance::Listening>,
+) -> eframe::Result {
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_app_id(APP_ID)
@@ -2090,12 +2142,23 @@ pub fn run(open: Vec<OpenRequest>) -> eframe::Result {
             .with_icon(window_icon()),
         ..Default::default()
     };
+    // Filled by other launches and by Finder, which may ask before the app exists.
+    let outside = OpenQueue::default();
+    #[cfg(target_os = "macos")]
+    macos_open::install(outside.clone());
+    if let Some(listening) = listening {
+        // A thread that cannot start means the system is out of resources: say so and stop.
+        single_instance::serve(listening, outside.clone())
+            .map_err(|e| eframe::Error::AppCreation(Box::new(e)))?;
+    }
     eframe::run_native(
         "hdfscope",
         options,
         Box::new(|cc| {
             let config = LoaderConfig::current_exe()?;
-            Ok(Box::new(HdfscopeApp::new(cc, open, config)?))
+            let mut app = HdfscopeApp::new(cc, open, config)?;
+            app.take_requests_from(outside, &cc.egui_ctx);
+            Ok(Box::new(app))
         }),
     )
 }

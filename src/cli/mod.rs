@@ -38,6 +38,10 @@ pub struct Cli {
     pub command: Option<Command>,
     /// Files to open in the viewer; `FILE::/path/in/file` also selects that object.
     pub files: Vec<PathBuf>,
+    /// Open a window of its own even when hdfscope is already running (by default the
+    /// files go to the running window).
+    #[arg(long)]
+    pub new_window: bool,
 }
 
 /// The subcommands.

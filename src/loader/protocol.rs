@@ -267,8 +267,8 @@ pub enum Reply {
 pub enum FrameError {
     #[error("the pipe failed: {0}")]
     Io(#[from] std::io::Error),
-    #[error("a frame of {0} bytes is over the limit of {MAX_FRAME}")]
-    TooLarge(u64),
+    #[error("a frame of {len} bytes is over the limit of {limit}")]
+    TooLarge { len: u64, limit: u32 },
     #[error("a frame cannot be encoded: {0}")]
     Encode(#[from] rmp_serde::encode::Error),
     #[error("a frame cannot be decoded: {0}")]
@@ -281,7 +281,10 @@ pub fn write_frame<T: Serialize>(out: &mut impl Write, msg: &T) -> Result<(), Fr
     let len = u32::try_from(body.len())
         .ok()
         .filter(|&l| l <= MAX_FRAME)
-        .ok_or(FrameError::TooLarge(body.len() as u64))?;
+        .ok_or(FrameError::TooLarge {
+            len: body.len() as u64,
+            limit: MAX_FRAME,
+        })?;
     out.write_all(&len.to_le_bytes())?;
     out.write_all(&body)?;
     out.flush()?;
@@ -292,6 +295,15 @@ pub fn write_frame<T: Serialize>(out: &mut impl Write, msg: &T) -> Result<(), Fr
 pub fn read_frame<T: for<'de> Deserialize<'de>>(
     input: &mut impl Read,
 ) -> Result<Option<T>, FrameError> {
+    read_frame_within(input, MAX_FRAME)
+}
+
+/// Reads one framed message of at most `limit` bytes (for peers trusted less than a
+/// worker); `Ok(None)` at a clean end of stream.
+pub fn read_frame_within<T: for<'de> Deserialize<'de>>(
+    input: &mut impl Read,
+    limit: u32,
+) -> Result<Option<T>, FrameError> {
     let mut len = [0u8; 4];
     match input.read_exact(&mut len) {
         Ok(()) => {}
@@ -299,8 +311,11 @@ pub fn read_frame<T: for<'de> Deserialize<'de>>(
         Err(e) => return Err(e.into()),
     }
     let len = u32::from_le_bytes(len);
-    if len > MAX_FRAME {
-        return Err(FrameError::TooLarge(u64::from(len)));
+    if len > limit {
+        return Err(FrameError::TooLarge {
+            len: u64::from(len),
+            limit,
+        });
     }
     let mut body = vec![0u8; len as usize];
     input.read_exact(&mut body)?;
@@ -383,7 +398,7 @@ mod tests {
         frame.extend_from_slice(&[0; 16]);
         assert!(matches!(
             read_frame::<Reply>(&mut frame.as_slice()),
-            Err(FrameError::TooLarge(_))
+            Err(FrameError::TooLarge { .. })
         ));
         let truncated = [8u8, 0, 0, 0, 1, 2];
         assert!(read_frame::<Reply>(&mut truncated.as_slice()).is_err());
