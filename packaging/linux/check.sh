@@ -53,6 +53,12 @@ if [ -n "$build_deb" ]; then
     [[ ", $depends," == *", $lib"[\ ,\(]* ]] || fail "Depends lacks $lib"
   done
   [[ $(dpkg-deb -f "$deb" Recommends) == *xdg-desktop-portal* ]] || fail "Recommends lacks a portal"
+  if command -v lintian >/dev/null; then
+    echo "== lintian"
+    # Errors fail; the warnings left are no man page and no bug closed by the first upload.
+    lintian --fail-on error "$deb" 2>&1 | grep -v "running with root privileges" || true
+    lintian --fail-on error "$deb" >/dev/null 2>&1 || fail "lintian reports errors"
+  fi
   dpkg-deb -x "$deb" "$root"
   binary="$root/usr/bin/hdfscope"
   for f in "$binary" "$data/applications/$id.desktop" "$data/mime/packages/$id-mime.xml" \
