@@ -3,6 +3,7 @@
 //! The edge of the program: the only place that prints errors and chooses exit codes.
 //! Never lets a panic or backtrace reach the user for bad input.
 
+use std::ffi::OsString;
 use std::io::Write as _;
 use std::process::ExitCode;
 
@@ -10,7 +11,7 @@ use clap::Parser as _;
 use std::path::PathBuf;
 
 use hdfscope::app::OpenRequest;
-use hdfscope::cli::{Cli, Command, run};
+use hdfscope::cli::{Cli, Command, confined, run};
 
 /// The demo file, embedded so an installed binary can show it.
 const DEMO: &[u8] = include_bytes!("../assets/demo.h5");
@@ -29,12 +30,14 @@ fn demo_path() -> anyhow::Result<std::path::PathBuf> {
 }
 
 fn main() -> ExitCode {
-    // The viewer starts this same binary as its HDF5 reader process.
-    if std::env::args_os()
-        .nth(1)
-        .is_some_and(|a| a == hdfscope::loader::WORKER_ARG)
-    {
+    // The viewer starts this same binary as its HDF5 reader process, and a CLI command
+    // as the confined child that runs it.
+    let first = std::env::args_os().nth(1);
+    if first.as_deref() == Some(hdfscope::loader::WORKER_ARG.as_ref()) {
         return hdfscope::loader::worker_main();
+    }
+    if first.as_deref() == Some(confined::CHILD_ARG.as_ref()) {
+        return confined_child();
     }
     let cli = Cli::parse();
     let Some(command) = cli.command else {
@@ -50,6 +53,7 @@ fn main() -> ExitCode {
         view,
     } = &command
     {
+        // Already confined: the render reads through the viewer's reader workers.
         let options = hdfscope::app::RenderOptions {
             size,
             slice: slice.as_deref(),
@@ -65,6 +69,36 @@ fn main() -> ExitCode {
             }
         };
     }
+    let limit = (cli.timeout > 0).then(|| std::time::Duration::from_secs(cli.timeout));
+    let args: Vec<OsString> = std::env::args_os().skip(1).collect();
+    let outcome = std::env::current_exe()
+        .map_err(confined::ConfinedError::Spawn)
+        .and_then(|exe| confined::run_confined(&exe, &args, &command.file(), limit));
+    match outcome {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("hdfscope: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The confined child of a CLI command: runs it on the file, printing its output and any
+/// error itself.
+fn confined_child() -> ExitCode {
+    if let Err(e) = hdfscope::loader::confine() {
+        eprintln!("hdfscope: {e}");
+        return ExitCode::FAILURE;
+    }
+    #[cfg(debug_assertions)]
+    confined::test_fault();
+    let args = std::env::args_os()
+        .enumerate()
+        .filter_map(|(i, a)| (i != 1).then_some(a));
+    let Some(command) = Cli::parse_from(args).command else {
+        eprintln!("hdfscope: the confined reader was started without a command");
+        return ExitCode::FAILURE;
+    };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match run(&command, &mut out) {

@@ -48,20 +48,26 @@ fn hostile_hdf5_variables_never_reach_the_worker() {
         [("HDF5_PLUGIN_PRELOAD".to_owned(), "::".to_owned())],
         "only the variable that turns plugin loading off"
     );
-    // And it runs under the memory limit it was given.
-    assert_eq!(children_address_limits(), ["1073741824"]);
+    // And it runs under the memory limit it was given, and would leave no core file.
+    let gib = "1073741824".to_owned();
+    assert_eq!(children_limits("Max address space"), [(gib.clone(), gib)]);
+    // The hard limit: shells often set a soft 0 already; the worker's may not be raised.
+    assert_eq!(
+        children_limits("Max core file size"),
+        [("0".to_owned(), "0".to_owned())]
+    );
 }
 
-/// The `Max address space` soft limit of each child process of this test, in bytes.
-fn children_address_limits() -> Vec<String> {
+/// The soft and hard limit `name` (a line of /proc/PID/limits) of each child process of
+/// this test.
+fn children_limits(name: &str) -> Vec<(String, String)> {
     procs::children()
         .into_iter()
         .filter_map(|pid| {
             let limits = std::fs::read_to_string(format!("/proc/{pid}/limits")).ok()?;
-            let line = limits
-                .lines()
-                .find(|l| l.starts_with("Max address space"))?;
-            line.split_whitespace().nth(3).map(str::to_owned)
+            let rest = limits.lines().find_map(|l| l.strip_prefix(name))?;
+            let mut words = rest.split_whitespace().map(str::to_owned);
+            Some((words.next()?, words.next()?))
         })
         .collect()
 }

@@ -3,6 +3,7 @@
 //! Output goes to the writer it is given, so tests can capture it. Errors name the file and
 //! the object; this is the boundary where the file name is added. Never panics on bad input.
 
+pub mod confined;
 pub mod json;
 pub mod tree;
 
@@ -42,6 +43,10 @@ pub struct Cli {
     /// files go to the running window).
     #[arg(long)]
     pub new_window: bool,
+    /// Seconds a command (ls, info, get, export) may take before its reader process is
+    /// stopped; 0 for no limit.
+    #[arg(long, global = true, default_value_t = 60, value_name = "SECONDS")]
+    pub timeout: u64,
 }
 
 /// The subcommands.
@@ -125,6 +130,19 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+impl Command {
+    /// The file the command reads.
+    pub fn file(&self) -> PathBuf {
+        match self {
+            Self::Render { target, .. } => split_target(&target.to_string_lossy()).0,
+            Self::Ls { target, .. }
+            | Self::Info { target, .. }
+            | Self::Export { target, .. }
+            | Self::Get { target, .. } => split_target(target).0,
+        }
+    }
 }
 
 /// A CLI failure: always names the file, and the object when there is one.

@@ -20,9 +20,6 @@ use crate::reader::{DEFAULT_READ_CAP_BYTES, H5File};
 /// The hidden first argument that turns the hdfscope binary into a reader worker.
 pub const WORKER_ARG: &str = "--reader-worker";
 
-/// The environment variable carrying the worker's address-space limit in bytes.
-pub const MEMORY_ENV: &str = "HDFSCOPE_WORKER_MEMORY";
-
 /// What the worker does after a job.
 #[derive(Debug, PartialEq)]
 pub enum Step {
@@ -248,15 +245,7 @@ pub fn summarise(v: &[f64], start: u64, bucket: u64) -> WindowSummary {
 
 /// The worker process's main loop: frames in on stdin, frames out on stdout.
 pub fn worker_main() -> ExitCode {
-    if let Err(e) = limit_memory() {
-        eprintln!("hdfscope reader: cannot set the memory limit: {e}");
-        return ExitCode::FAILURE;
-    }
-    if let Err(e) = crate::reader::prepare_library() {
-        eprintln!("hdfscope reader: {e}");
-        return ExitCode::FAILURE;
-    }
-    if let Err(e) = exit_with_parent() {
+    if let Err(e) = super::sandbox::confine() {
         eprintln!("hdfscope reader: {e}");
         return ExitCode::FAILURE;
     }
@@ -283,62 +272,6 @@ pub fn worker_main() -> ExitCode {
             Step::Die => std::process::abort(),
         }
     }
-}
-
-/// Ends this process when the viewer that started it is gone, even while a job is stuck
-/// inside libhdf5 (then nobody reads the pipes any more).
-#[cfg(unix)]
-fn exit_with_parent() -> std::io::Result<()> {
-    let parent = std::os::unix::process::parent_id();
-    std::thread::Builder::new()
-        .name("parent-watch".to_owned())
-        .spawn(move || {
-            loop {
-                std::thread::sleep(Duration::from_millis(250));
-                if std::os::unix::process::parent_id() != parent {
-                    std::process::exit(1);
-                }
-            }
-        })
-        .map(drop)
-}
-
-#[cfg(not(unix))]
-fn exit_with_parent() -> std::io::Result<()> {
-    // Windows: a job object with kill-on-close would do this; not done yet.
-    Ok(())
-}
-
-/// Caps the worker's address space, so a decompression bomb or a hostile size ends this
-/// process instead of exhausting the machine. The default is a quarter of the RAM, at most
-/// 4 GiB; the parent may set another in [`MEMORY_ENV`].
-#[cfg(unix)]
-fn limit_memory() -> std::io::Result<()> {
-    let limit = std::env::var(MEMORY_ENV)
-        .ok()
-        .and_then(|v| v.parse::<u64>().ok())
-        .unwrap_or_else(default_memory_limit);
-    rlimit::setrlimit(rlimit::Resource::AS, limit, limit)
-}
-
-#[cfg(not(unix))]
-fn limit_memory() -> std::io::Result<()> {
-    // Windows needs a job object; not done yet (see docs/ARCHITECTURE.md).
-    Ok(())
-}
-
-#[cfg(unix)]
-fn default_memory_limit() -> u64 {
-    const CEILING: u64 = 4 << 30;
-    let total = std::fs::read_to_string("/proc/meminfo")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("MemTotal:"))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        })
-        .map(|kib| kib * 1024);
-    total.map_or(CEILING, |t| (t / 4).min(CEILING))
 }
 
 #[cfg(test)]

@@ -3,18 +3,19 @@
 //!
 //! Replies and the worker's end arrive as [`Event`]s on a channel shared by all workers,
 //! tagged with the worker's slot and generation, so answers from a worker that was killed
-//! and replaced are recognised and dropped. A child is started with every `HDF5_*` variable
-//! removed and plugin preloading disabled. Must never block the loader on a worker that has
+//! and replaced are recognised and dropped. A child is started confined (see
+//! [`super::sandbox`]). Must never block the loader on a worker that has
 //! stopped answering: jobs are tiny frames, and killing is always possible.
 
 use std::io::BufReader;
 use std::path::PathBuf;
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::{Child, ChildStdin, Stdio};
 
 use crossbeam_channel::{Sender, bounded};
 
 use super::protocol::{Job, Reply, read_frame, write_frame};
-use super::server::{MEMORY_ENV, Server, Step, WORKER_ARG};
+use super::sandbox::{describe_exit, reader_command};
+use super::server::{Server, Step, WORKER_ARG};
 
 /// How reader workers run.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -101,23 +102,12 @@ fn spawn_process(
     memory_limit: Option<u64>,
     events: Sender<Event>,
 ) -> std::io::Result<Worker> {
-    let mut cmd = Command::new(exe);
-    cmd.arg(WORKER_ARG)
+    let mut child = reader_command(exe, memory_limit)
+        .arg(WORKER_ARG)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit());
-    // Variables that load plugins or VOL connectors, change drivers, or redirect external
-    // links, external storage and VDS sources (reliability notes §3.9).
-    for (key, _) in std::env::vars_os() {
-        if key.to_string_lossy().starts_with("HDF5_") {
-            cmd.env_remove(key);
-        }
-    }
-    cmd.env("HDF5_PLUGIN_PRELOAD", "::");
-    if let Some(limit) = memory_limit {
-        cmd.env(MEMORY_ENV, limit.to_string());
-    }
-    let mut child = cmd.spawn()?;
+        .stderr(Stdio::inherit())
+        .spawn()?;
     let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
         let _ = child.kill();
         return Err(std::io::Error::other("the worker's pipes are missing"));
@@ -184,26 +174,4 @@ fn forward(events: &Sender<Event>, slot: usize, generation: u64, reply: Reply) -
         reply,
     };
     events.send(e).is_ok()
-}
-
-/// How a worker process ended, in words.
-fn describe_exit(status: std::process::ExitStatus) -> String {
-    #[cfg(unix)]
-    {
-        use std::os::unix::process::ExitStatusExt as _;
-        if let Some(sig) = status.signal() {
-            let name = match sig {
-                6 => " (abort)",
-                9 => " (killed)",
-                11 => " (segmentation fault)",
-                7 => " (bus error)",
-                _ => "",
-            };
-            return format!("ended by signal {sig}{name}");
-        }
-    }
-    match status.code() {
-        Some(c) => format!("exited with code {c}"),
-        None => "ended".to_owned(),
-    }
 }

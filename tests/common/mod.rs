@@ -20,8 +20,14 @@ pub struct Run {
 
 /// Runs `hdfscope ARGS`, killing it after `limit`.
 pub fn run_with_limit(args: &[&str], limit: Duration) -> Run {
+    run_with_env(args, &[], limit)
+}
+
+/// Runs `hdfscope ARGS` with `env` added to the environment, killing it after `limit`.
+pub fn run_with_env(args: &[&str], env: &[(&str, &str)], limit: Duration) -> Run {
     let mut child = Command::new(env!("CARGO_BIN_EXE_hdfscope"))
         .args(args)
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
