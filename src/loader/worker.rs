@@ -8,7 +8,7 @@
 //! stopped answering: jobs are tiny frames, and killing is always possible.
 
 use std::io::BufReader;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Stdio};
 
 use crossbeam_channel::{Sender, bounded};
@@ -96,7 +96,7 @@ impl Worker {
 }
 
 fn spawn_process(
-    exe: &PathBuf,
+    exe: &Path,
     slot: usize,
     generation: u64,
     memory_limit: Option<u64>,
