@@ -108,18 +108,21 @@ fn no_filter_plugin_is_ever_loaded_from_disk() {
 
     // The CLI: its confined reader fails on the data and names the filter.
     let target = format!("{}::/d", file.display());
-    let r = common::run_with_limit(
-        &["get", &target, "--slice", "0:3"],
-        Duration::from_secs(30),
-    );
+    let r = common::run_with_limit(&["get", &target, "--slice", "0:3"], Duration::from_secs(30));
     assert_eq!(r.code, Some(1), "{}{}", r.stdout, r.stderr);
     assert!(r.stderr.contains("40000"), "{}", r.stderr);
-    assert!(!marker.exists(), "the CLI's reader loaded the canary plugin");
+    assert!(
+        !marker.exists(),
+        "the CLI's reader loaded the canary plugin"
+    );
 
     // libhdf5 in a process hdfscope has prepared, with HDF5_PLUGIN_PATH still set.
     hdfscope::reader::prepare_library().unwrap();
     assert!(read_with_libhdf5(&file).is_err());
-    assert!(!marker.exists(), "a prepared libhdf5 loaded the canary plugin");
+    assert!(
+        !marker.exists(),
+        "a prepared libhdf5 loaded the canary plugin"
+    );
 
     // Control: loading turned back on, libhdf5 opens every library in the directory.
     unsafe extern "C" {

@@ -66,3 +66,330 @@ fn a_reader_that_crashes_or_hangs_ends_the_command_in_seconds_with_one_line() {
         );
     }
 }
+
+// ---- Broken files: truncations and bit flips (reliability notes T2, T3) ----
+
+/// A valid file with what metadata parsing walks: a dense group, a chunked deflate dataset,
+/// a compound dataset and attributes, in the latest format (v3 superblock, v2 headers).
+fn write_fixture(path: &std::path::Path) {
+    #[derive(hdf5::H5Type, Clone, Copy)]
+    #[repr(C)]
+    struct Point {
+        x: f64,
+        y: i32,
+    }
+    let f = hdf5::File::with_options()
+        .with_fapl(|p| p.libver_latest())
+        .create(path)
+        .unwrap();
+    let g = f.create_group("many").unwrap();
+    for i in 0..40 {
+        g.new_dataset::<i16>()
+            .shape(4)
+            .create(format!("d{i:02}").as_str())
+            .unwrap();
+    }
+    let wave: Vec<f32> = (0..20_000).map(|i| (i as f32 * 0.01).sin()).collect();
+    let d = f
+        .new_dataset::<f32>()
+        .shape(wave.len())
+        .chunk(1000)
+        .deflate(4)
+        .create("wave")
+        .unwrap();
+    d.write(&wave).unwrap();
+    d.new_attr::<f64>()
+        .create("scale")
+        .unwrap()
+        .write_scalar(&0.5)
+        .unwrap();
+    let points: Vec<Point> = (0..50)
+        .map(|i| Point {
+            x: f64::from(i),
+            y: i,
+        })
+        .collect();
+    f.new_dataset_builder()
+        .with_data(&points)
+        .create("points")
+        .unwrap();
+}
+
+/// Copies of `bytes` cut at many lengths and with 1-8 bytes flipped (fixed seed), so every
+/// run tests the same files.
+fn mutants(bytes: &[u8], flips: usize) -> Vec<(String, Vec<u8>)> {
+    let len = bytes.len();
+    let mut cuts: Vec<usize> = vec![0, 1, 7, 8, 9, 40, 47, 48, 96, 200, 511, 512, 1024, 2048];
+    cuts.extend((1..24).map(|k| len * k / 24));
+    cuts.retain(|&c| c < len);
+    cuts.dedup();
+    let mut out: Vec<(String, Vec<u8>)> = cuts
+        .into_iter()
+        .map(|c| (format!("cut at {c}"), bytes[..c].to_vec()))
+        .collect();
+    let mut rng = fastrand::Rng::with_seed(0x4844_4635);
+    for k in 0..flips {
+        let mut m = bytes.to_vec();
+        let n = rng.usize(1..=8);
+        let mut at = Vec::new();
+        for _ in 0..n {
+            // Half the flips in the first 4 KiB, where superblock and root headers live.
+            let i = if rng.bool() {
+                rng.usize(0..len.min(4096))
+            } else {
+                rng.usize(0..len)
+            };
+            m[i] ^= 1 << rng.u8(0..8);
+            at.push(i);
+        }
+        out.push((format!("flip #{k} at {at:?}"), m));
+    }
+    out
+}
+
+mod sweep {
+    use std::path::Path;
+    use std::time::{Duration, Instant};
+
+    use hdfscope::loader::{Loader, LoaderConfig, Request, Response, WorkerKind};
+
+    /// Everything the loader said until `done` holds; fails after `limit`.
+    pub fn drain_until(
+        l: &mut Loader,
+        limit: Duration,
+        what: &str,
+        done: impl Fn(&Response) -> bool,
+    ) -> Response {
+        let deadline = Instant::now() + limit;
+        loop {
+            for r in l.drain(Duration::from_millis(5)) {
+                if done(&r) {
+                    return r;
+                }
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no answer for {what} in {limit:?}"
+            );
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+
+    pub fn loader() -> Loader {
+        let mut config =
+            LoaderConfig::new(WorkerKind::Process(env!("CARGO_BIN_EXE_hdfscope").into()));
+        config.timeout = Duration::from_secs(10);
+        config.data_workers = 1;
+        Loader::spawn(config, Box::new(|| {})).unwrap()
+    }
+
+    /// Opens `path` as `file`, lists its root and asks for the info of up to 4 children;
+    /// every answer must come within 15 s. Returns whether the file opened and how many
+    /// children were listed.
+    pub fn browse(l: &mut Loader, file: u64, path: &Path, what: &str) -> (bool, usize) {
+        let limit = Duration::from_secs(15);
+        l.send(Request::Open {
+            file,
+            path: path.to_owned(),
+        });
+        let opened = drain_until(
+            l,
+            limit,
+            what,
+            |r| matches!(r, Response::Opened { file: f, .. } if *f == file),
+        );
+        if let Response::Opened { result: Err(e), .. } = &opened {
+            assert!(!e.is_empty(), "{what}: an empty error");
+            return (false, 0);
+        }
+        l.send(Request::List {
+            file,
+            group: "/".into(),
+            start: 0,
+        });
+        let listed = drain_until(
+            l,
+            limit,
+            what,
+            |r| matches!(r, Response::Listed { file: f, .. } if *f == file),
+        );
+        let Response::Listed {
+            result: Ok(page), ..
+        } = listed
+        else {
+            return (true, 0);
+        };
+        for child in page.children.iter().take(4) {
+            let path = format!("/{}", child.link.name);
+            l.send(Request::Info {
+                file,
+                path: path.clone(),
+            });
+            drain_until(
+                l,
+                limit,
+                what,
+                |r| matches!(r, Response::Info { file: f, path: p, .. } if *f == file && *p == path),
+            );
+        }
+        (true, page.children.len())
+    }
+}
+
+#[test]
+fn truncated_and_bit_flipped_files_fail_cleanly_and_the_rest_keeps_working() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = dir.path().join("fixture.h5");
+    write_fixture(&fixture);
+    let mut l = sweep::loader();
+    let (opened, listed) = sweep::browse(&mut l, 1, &fixture, "the valid fixture");
+    assert!(opened);
+    assert_eq!(listed, 3, "many, points, wave");
+
+    let mut next_id = 2;
+    // Refused at open, opened; then the CLI's errors and, among them, reader crashes.
+    let mut tally = [0usize; 4];
+    for (source, flips) in [(fixture.clone(), 150), (common::demo().into(), 100)] {
+        let bytes = std::fs::read(&source).unwrap();
+        for (what, m) in mutants(&bytes, flips) {
+            let path = dir.path().join(format!("mutant-{next_id}.h5"));
+            std::fs::write(&path, &m).unwrap();
+            let what = format!("{} {what}", source.display());
+            // The viewer's way: through the loader and its reader processes.
+            let (ok, _) = sweep::browse(&mut l, next_id, &path, &what);
+            tally[usize::from(ok)] += 1;
+            l.send(hdfscope::loader::Request::Close { file: next_id });
+            next_id += 1;
+            // The CLI's way: a confined reader; a clean answer or one line naming the file.
+            let p = path.to_string_lossy().into_owned();
+            let r = common::run_with_limit(&["ls", "--json", &p], Duration::from_secs(30));
+            assert!(!r.timed_out, "ls on {what} did not end");
+            assert!(!r.stderr.contains("panicked"), "{what}: {}", r.stderr);
+            match r.code {
+                Some(0) => {
+                    serde_json::from_str::<serde_json::Value>(&r.stdout)
+                        .unwrap_or_else(|e| panic!("{what}: invalid JSON ({e})"));
+                }
+                Some(1) => {
+                    tally[2] += 1;
+                    tally[3] += usize::from(r.stderr.contains("the reader crashed"));
+                    assert_eq!(r.stderr.lines().count(), 1, "{what}: {}", r.stderr);
+                    assert!(r.stderr.contains(&p), "{what}: {}", r.stderr);
+                }
+                other => panic!("ls on {what} ended with {other:?}: {}", r.stderr),
+            }
+        }
+    }
+    eprintln!(
+        "mutants: {} refused at open, {} opened and browsed; the CLI refused {} ({} reader crashes)",
+        tally[0], tally[1], tally[2], tally[3]
+    );
+    assert!(tally[0] > 10 && tally[1] > 10, "{tally:?}");
+    // The same loader still reads a good file as before.
+    let (opened, listed) = sweep::browse(&mut l, next_id, &fixture, "the fixture, after");
+    assert!(opened);
+    assert_eq!(listed, 3);
+}
+
+// ---- Data safety: viewing never modifies a file ----
+
+/// The access mode (`O_ACCMODE` bits of `flags:` in /proc/PID/fdinfo) of every descriptor
+/// that this process's children hold on a file under `dir`.
+fn children_access_modes(dir: &std::path::Path) -> Vec<(std::path::PathBuf, u32)> {
+    let mut modes = Vec::new();
+    for pid in procs::children() {
+        let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
+            continue;
+        };
+        for fd in fds.filter_map(Result::ok) {
+            let Ok(target) = std::fs::read_link(fd.path()) else {
+                continue;
+            };
+            if !target.starts_with(dir) {
+                continue;
+            }
+            let info = std::fs::read_to_string(format!(
+                "/proc/{pid}/fdinfo/{}",
+                fd.file_name().to_string_lossy()
+            ))
+            .unwrap_or_default();
+            let flags = info
+                .lines()
+                .find_map(|l| l.strip_prefix("flags:"))
+                .and_then(|f| u32::from_str_radix(f.trim(), 8).ok())
+                .unwrap_or(u32::MAX);
+            modes.push((target, flags & 0o3));
+        }
+    }
+    modes
+}
+
+#[path = "common/procs.rs"]
+mod procs;
+
+#[test]
+fn viewing_never_modifies_a_file_and_reads_it_through_read_only_descriptors() {
+    use sha2::Digest as _;
+    let Some(corpus) = common::corpus() else {
+        return;
+    };
+    let corpus = corpus.canonicalize().unwrap();
+    let manifest = std::fs::read_to_string(corpus.join("MANIFEST_public.tsv")).unwrap();
+    let files: Vec<(std::path::PathBuf, String)> = manifest
+        .lines()
+        .skip(1)
+        .map(|line| {
+            let cols: Vec<&str> = line.split('\t').collect();
+            (
+                corpus.join(cols[1].trim_start_matches("public/")),
+                cols[6].to_owned(),
+            )
+        })
+        .collect();
+    let modified = |p: &std::path::Path| std::fs::metadata(p).unwrap().modified().unwrap();
+    let before: Vec<_> = files.iter().map(|(p, _)| modified(p)).collect();
+
+    // Browse every file as the viewer does, keeping them all open in the readers.
+    let mut l = sweep::loader();
+    let mut opened = 0;
+    for (i, (path, _)) in files.iter().enumerate() {
+        let (ok, _) = sweep::browse(&mut l, i as u64 + 1, path, &path.to_string_lossy());
+        opened += usize::from(ok);
+    }
+    assert!(opened > 150, "{opened} files opened");
+    let modes = children_access_modes(&corpus);
+    assert!(
+        modes.len() > 100,
+        "the readers hold the open files ({} descriptors)",
+        modes.len()
+    );
+    let written: Vec<_> = modes.iter().filter(|(_, m)| *m != 0).collect();
+    assert!(written.is_empty(), "opened for writing: {written:?}");
+    drop(l);
+
+    // And the CLI: list, describe and read the first datasets of every file.
+    for (path, _) in &files {
+        let p = path.to_string_lossy();
+        let r = common::run_with_limit(&["ls", "--json", &p], Duration::from_secs(30));
+        let Ok(serde_json::Value::Array(rows)) = serde_json::from_str(&r.stdout) else {
+            continue;
+        };
+        let datasets = rows
+            .iter()
+            .filter(|row| row["kind"] == "dataset")
+            .filter_map(|row| row["path"].as_str())
+            .take(2);
+        for d in datasets {
+            let target = format!("{p}::{d}");
+            common::run_with_limit(&["info", &target], Duration::from_secs(30));
+            common::run_with_limit(&["get", &target], Duration::from_secs(30));
+        }
+    }
+
+    for ((path, sha), was) in files.iter().zip(before) {
+        let bytes = std::fs::read(path).unwrap();
+        let now = format!("{:x}", sha2::Sha256::digest(&bytes));
+        assert_eq!(&now, sha, "{} changed", path.display());
+        assert_eq!(modified(path), was, "{} was touched", path.display());
+    }
+}
