@@ -60,6 +60,7 @@ fn main() -> ExitCode {
             view: view.as_deref(),
             scale: *scale,
             look: look.as_deref(),
+            timeout: time_limit(cli.timeout),
         };
         return match hdfscope::app::render(OpenRequest::from_arg(target.clone()), out, &options) {
             Ok(()) => ExitCode::SUCCESS,
@@ -69,7 +70,7 @@ fn main() -> ExitCode {
             }
         };
     }
-    let limit = (cli.timeout > 0).then(|| std::time::Duration::from_secs(cli.timeout));
+    let limit = time_limit(cli.timeout);
     let args: Vec<OsString> = std::env::args_os().skip(1).collect();
     let outcome = std::env::current_exe()
         .map_err(confined::ConfinedError::Spawn)
@@ -81,6 +82,11 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The `--timeout` in seconds as a limit; 0 means none.
+fn time_limit(seconds: u64) -> Option<std::time::Duration> {
+    (seconds > 0).then(|| std::time::Duration::from_secs(seconds))
 }
 
 /// The confined child of a CLI command: runs it on the file, printing its output and any

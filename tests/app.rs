@@ -296,6 +296,29 @@ fn a_file_changed_on_disk_offers_a_reload() {
     settle(&mut h);
     assert!(h.query_by_label("growing.h5 changed on disk.").is_none());
     assert_eq!(h.state().files()[0].state, FileState::Ready);
+
+    // Deleted while open: said so, and what was read stays browsable.
+    std::fs::remove_file(&path).unwrap();
+    let gone = "growing.h5 was deleted or moved on disk; what is shown was read before.";
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while h.query_by_label(gone).is_none() {
+        assert!(Instant::now() < deadline, "the deletion was not noticed");
+        std::thread::sleep(Duration::from_millis(50));
+        h.step();
+    }
+    h.get_by_label("waveforms").click();
+    settle(&mut h);
+    assert_eq!(selected(&h), "/waveforms");
+    // A reload now fails with a message naming the file.
+    h.get_by_label("Reload").click();
+    settle(&mut h);
+    let FileState::Failed(e) = &h.state().files()[0].state else {
+        panic!("{:?}", h.state().files()[0].state)
+    };
+    assert!(
+        e.contains("growing.h5") && e.contains("no such file"),
+        "{e}"
+    );
 }
 
 #[test]

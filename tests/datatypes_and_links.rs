@@ -8,7 +8,7 @@ use hdfscope::reader::{DEFAULT_READ_CAP_BYTES, H5File};
 use ndarray::{Array1, Array2};
 
 fn read_all(f: &H5File, path: &str) -> Vec<Value> {
-    f.read(path, &[], DEFAULT_READ_CAP_BYTES)
+    f.read(path, &[], DEFAULT_READ_CAP_BYTES, false)
         .unwrap_or_else(|e| panic!("reading {path}: {e}"))
         .into_iter()
         .collect()
@@ -325,6 +325,7 @@ fn hyperslabs_read_only_what_is_asked() {
             "/matrix",
             &parse_slice("1:3, ::2").unwrap(),
             DEFAULT_READ_CAP_BYTES,
+            false,
         )
         .unwrap();
     assert_eq!(v.shape(), [2, 2]);
@@ -342,11 +343,12 @@ fn hyperslabs_read_only_what_is_asked() {
             "/matrix",
             &parse_slice("-1,-1").unwrap(),
             DEFAULT_READ_CAP_BYTES,
+            false,
         )
         .unwrap();
     assert_eq!(one.ndim(), 0, "integer indices drop axes");
     assert_eq!(one.iter().next(), Some(&Value::Int(23)));
-    let err = f.read("/matrix", &[], 8).unwrap_err().to_string();
+    let err = f.read("/matrix", &[], 8, false).unwrap_err().to_string();
     assert!(
         err.contains("/matrix") && err.contains("narrow it"),
         "cap message: {err}"

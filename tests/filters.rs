@@ -35,7 +35,7 @@ fn numbers(file: &H5File, path: &str, dims: &[u64]) -> Vec<f64> {
 
 /// Every element through libhdf5's own read of the selection (the values path).
 fn values(file: &H5File, path: &str) -> Vec<f64> {
-    file.read(path, &[], DEFAULT_READ_CAP_BYTES)
+    file.read(path, &[], DEFAULT_READ_CAP_BYTES, false)
         .unwrap_or_else(|e| panic!("{path}: {e}"))
         .iter()
         .map(|v| v.as_f64().unwrap())
@@ -227,7 +227,9 @@ fn missing_filters_are_named() {
         ),
     ] {
         let file = open(&corpus, rel);
-        let err = file.read(path, &[], DEFAULT_READ_CAP_BYTES).unwrap_err();
+        let err = file
+            .read(path, &[], DEFAULT_READ_CAP_BYTES, false)
+            .unwrap_err();
         assert!(
             matches!(err, ReadError::FilterUnavailable { .. }),
             "{rel}: {err}"

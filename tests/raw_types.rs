@@ -213,7 +213,7 @@ fn raw_types_references_and_user_links_read_back() {
     write_raw(&path);
     let f = H5File::open(&path).unwrap();
     let read = |p: &str| -> Vec<Value> {
-        f.read(p, &[], DEFAULT_READ_CAP_BYTES)
+        f.read(p, &[], DEFAULT_READ_CAP_BYTES, false)
             .unwrap_or_else(|e| panic!("{p}: {e}"))
             .into_iter()
             .collect()

@@ -1,6 +1,10 @@
 //! Reliability (docs/reliability.md): hostile and broken files never take hdfscope down.
 //! The CLI runs each command in a confined reader process, so a reader that crashes or
 //! spins inside libhdf5 ends the command within seconds with one line naming the file.
+#![allow(
+    unsafe_code,
+    reason = "the live-file writer starts SWMR writing through hdf5-sys"
+)]
 
 mod common;
 
@@ -392,4 +396,398 @@ fn viewing_never_modifies_a_file_and_reads_it_through_read_only_descriptors() {
         assert_eq!(&now, sha, "{} changed", path.display());
         assert_eq!(modified(path), was, "{} was touched", path.display());
     }
+}
+
+// ---- Resource bombs (reliability notes §3) ----
+
+/// `levels` compounds nested in each other around an int32.
+fn nested_compound(levels: usize) -> hdf5::types::TypeDescriptor {
+    use hdf5::types::{CompoundField, CompoundType, IntSize, TypeDescriptor};
+    let mut t = TypeDescriptor::Integer(IntSize::U4);
+    for i in 0..levels {
+        t = TypeDescriptor::Compound(CompoundType {
+            fields: vec![CompoundField {
+                name: format!("n{i}"),
+                ty: t,
+                offset: 0,
+                index: 0,
+            }],
+            size: 4,
+        });
+    }
+    t
+}
+
+/// Declared sizes that would exhaust memory or time if believed, in one file.
+fn write_bombs(path: &std::path::Path) {
+    let f = hdf5::File::with_options()
+        .with_fapl(|p| p.libver_latest())
+        .create(path)
+        .unwrap();
+    // 10^15 values declared; none written (they read as the fill value).
+    f.new_dataset::<f32>()
+        .shape(10usize.pow(15))
+        .chunk(1 << 20)
+        .create("huge_line")
+        .unwrap();
+    f.new_dataset::<u16>()
+        .shape([100_000_000, 10_000_000])
+        .chunk([1024, 1024])
+        .create("huge_image")
+        .unwrap();
+    // Chunks that decode to 1 GiB each: reading one value would inflate a whole chunk.
+    f.new_dataset::<f32>()
+        .shape(10..)
+        .chunk(1 << 28)
+        .deflate(1)
+        .create("bomb")
+        .unwrap();
+    // A 40 MiB attribute (dense attribute storage).
+    f.new_attr::<u8>().shape(40 << 20).create("big").unwrap();
+    f.new_dataset_builder()
+        .empty_as(nested_compound(200))
+        .shape(2)
+        .create("deep")
+        .unwrap();
+    let crowd = f.create_group("crowd").unwrap();
+    for i in 0..100_000 {
+        crowd.link_soft("/huge_line", &format!("l{i:06}")).unwrap();
+    }
+    f.create_group("a/b/c").unwrap();
+    f.link_hard("/a", "/a/b/c/up").unwrap();
+    f.link_hard("/a", "/a/self").unwrap();
+}
+
+#[test]
+fn declared_sizes_are_never_believed_memory_and_time_stay_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let bombs = dir.path().join("bombs.h5");
+    write_bombs(&bombs);
+    let b = bombs.to_string_lossy().into_owned();
+    let at = |p: &str| format!("{b}::{p}");
+    let cli = |args: &[&str]| {
+        let started = Instant::now();
+        let r = common::run_with_limit(args, Duration::from_secs(30));
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "{args:?} took {:?}",
+            started.elapsed()
+        );
+        assert!(!r.stderr.contains("panicked"), "{args:?}: {}", r.stderr);
+        r
+    };
+
+    let r = cli(&["info", "--json", &at("/huge_line")]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert!(r.stdout.contains("1000000000000000"), "{}", r.stdout);
+    let r = cli(&["get", &at("/huge_line")]);
+    assert_eq!(r.code, Some(1));
+    assert!(
+        r.stderr
+            .contains("1000000000000000 elements (8000000000000000 bytes), over the limit"),
+        "{}",
+        r.stderr
+    );
+    let r = cli(&[
+        "get",
+        &at("/huge_line"),
+        "--slice",
+        "123456789012345:123456789012348",
+    ]);
+    assert_eq!(r.stdout.trim(), "[0.0, 0.0, 0.0]", "{}", r.stderr);
+    let r = cli(&["get", &at("/huge_image"), "--slice", "99999999,9999998:"]);
+    assert_eq!(r.stdout.trim(), "[0, 0]", "{}", r.stderr);
+
+    let r = cli(&["get", &at("/bomb"), "--slice", "0:3"]);
+    assert_eq!(r.code, Some(1));
+    assert!(
+        r.stderr
+            .contains("/bomb: each chunk decodes to 1073741824 bytes, over the limit of 536870912"),
+        "{}",
+        r.stderr
+    );
+
+    let r = cli(&["info", &b]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert!(
+        r.stdout
+            .contains("@big (uint8, 41943040) = <41943040 elements (41943040 bytes), not loaded>"),
+        "{}",
+        r.stdout
+    );
+    // Types nested deeper than the reader goes are named, not expanded.
+    let r = cli(&["info", &at("/deep")]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert!(r.stdout.contains("nested"), "{}", r.stdout);
+
+    let r = cli(&["ls", &at("/crowd"), "--depth", "1"]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert!(r.stdout.contains("more links not listed"), "{}", r.stdout);
+    let r = cli(&["ls", &at("/a")]);
+    assert_eq!(
+        r.stdout.matches("(cycle: links to its ancestor)").count(),
+        2,
+        "{}",
+        r.stdout
+    );
+
+    // The viewer's way: the first page of the crowded group, and its size, come at once.
+    let mut l = sweep::loader();
+    l.send(hdfscope::loader::Request::Open {
+        file: 1,
+        path: bombs.clone(),
+    });
+    sweep::drain_until(&mut l, Duration::from_secs(15), "open", |r| {
+        matches!(r, hdfscope::loader::Response::Opened { .. })
+    });
+    let started = Instant::now();
+    l.send(hdfscope::loader::Request::List {
+        file: 1,
+        group: "/crowd".into(),
+        start: 0,
+    });
+    let listed = sweep::drain_until(&mut l, Duration::from_secs(15), "list", |r| {
+        matches!(r, hdfscope::loader::Response::Listed { .. })
+    });
+    let hdfscope::loader::Response::Listed {
+        result: Ok(page), ..
+    } = listed
+    else {
+        panic!("{listed:?}");
+    };
+    assert_eq!(page.total, 100_000);
+    assert!(page.children.len() < 10_000, "{}", page.children.len());
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+// ---- Live files: written by another program while viewed ----
+
+const LIVE_ENV: &str = "HDFSCOPE_LIVE_WRITER";
+
+/// Not a check of its own: the writer process for the live-file test, which starts this
+/// test binary with `HDFSCOPE_LIVE_WRITER=swmr:PATH` (a SWMR writer appending 100 rows
+/// every 50 ms, 60 times) or `plain:PATH` (a writer that holds the file open for 3 s).
+#[test]
+fn live_writer() {
+    let Ok(spec) = std::env::var(LIVE_ENV) else {
+        return;
+    };
+    let (mode, path) = spec.split_once(':').unwrap();
+    let f = hdf5::File::with_options()
+        .with_fapl(|p| p.libver_latest())
+        .create(path)
+        .unwrap();
+    let d = f
+        .new_dataset::<f64>()
+        .shape(0..)
+        .chunk(100)
+        .create("rows")
+        .unwrap();
+    if mode == "plain" {
+        d.resize(100).unwrap();
+        f.flush().unwrap();
+        println!("started");
+        std::thread::sleep(Duration::from_secs(3));
+        return;
+    }
+    // SAFETY: a plain call on our own open file.
+    let started = hdf5::sync::sync(|| unsafe { hdf5_sys::h5f::H5Fstart_swmr_write(f.id()) });
+    assert!(started >= 0);
+    println!("started");
+    for i in 0..60 {
+        let rows: Vec<f64> = (0..100).map(|k| f64::from(i * 100 + k)).collect();
+        d.resize((i as usize + 1) * 100).unwrap();
+        d.write_slice(&rows, i as usize * 100..(i as usize + 1) * 100)
+            .unwrap();
+        f.flush().unwrap();
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Starts this binary's `live_writer` on `path` and waits until it has begun writing.
+fn start_writer(mode: &str, path: &std::path::Path) -> std::process::Child {
+    use std::io::BufRead as _;
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "live_writer",
+            "--nocapture",
+            "--test-threads",
+            "1",
+        ])
+        .env(LIVE_ENV, format!("{mode}:{}", path.display()))
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = child.stdout.take().unwrap();
+    let mut lines = std::io::BufReader::new(out).lines();
+    assert!(
+        lines.any(|l| l.is_ok_and(|l| l.contains("started"))),
+        "the writer did not start"
+    );
+    // Keep reading, or the writer's harness fails writing its report to a closed pipe.
+    std::thread::spawn(move || lines.for_each(drop));
+    child
+}
+
+/// The length of `/rows` as `hdfscope info` reads it now.
+fn rows_now(path: &std::path::Path) -> Result<u64, String> {
+    let target = format!("{}::/rows", path.display());
+    let r = common::run_with_limit(&["info", "--json", &target], Duration::from_secs(30));
+    if r.code != Some(0) {
+        return Err(r.stderr);
+    }
+    let doc: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    doc["shape"][0].as_u64().ok_or(r.stdout)
+}
+
+#[test]
+fn a_file_being_written_opens_grows_on_reload_and_never_blocks_its_writer() {
+    let dir = tempfile::tempdir().unwrap();
+    let live = dir.path().join("live.h5");
+    let mut writer = start_writer("swmr", &live);
+    let first = rows_now(&live).unwrap();
+    std::thread::sleep(Duration::from_millis(600));
+    let later = rows_now(&live).unwrap();
+    assert!(later > first, "{first} then {later}");
+    // The viewer's way: a reload opens it again and sees the new extent.
+    let mut l = sweep::loader();
+    let length_in = |l: &mut hdfscope::loader::Loader, file: u64| {
+        let (opened, _) = sweep::browse(l, file, &live, "the live file");
+        assert!(opened);
+        l.send(hdfscope::loader::Request::Info {
+            file,
+            path: "/rows".into(),
+        });
+        let info = sweep::drain_until(
+            l,
+            Duration::from_secs(15),
+            "info",
+            |r| matches!(r, hdfscope::loader::Response::Info { path, .. } if path == "/rows"),
+        );
+        let hdfscope::loader::Response::Info {
+            result: Ok(info), ..
+        } = info
+        else {
+            panic!("{info:?}");
+        };
+        info.dataset.unwrap().shape.dims()[0]
+    };
+    let before = length_in(&mut l, 1);
+    std::thread::sleep(Duration::from_millis(600));
+    // As the viewer's Reload does: close, then open under a new id.
+    l.send(hdfscope::loader::Request::Close { file: 1 });
+    let reloaded = length_in(&mut l, 2);
+    assert!(reloaded > before, "{before} then {reloaded}");
+    assert!(writer.wait().unwrap().success(), "the writer failed");
+    assert_eq!(rows_now(&live).unwrap(), 6000, "all rows, once it closed");
+
+    // A writer that is not in SWMR mode: refused with a clear message while it writes.
+    let plain = dir.path().join("plain.h5");
+    let mut writer = start_writer("plain", &plain);
+    let err = rows_now(&plain).unwrap_err();
+    assert!(
+        err.contains("plain.h5: a program has it open for writing (not in SWMR mode)"),
+        "{err}"
+    );
+    assert!(writer.wait().unwrap().success(), "the writer failed");
+    assert_eq!(rows_now(&plain).unwrap(), 100);
+}
+
+// ---- Links and storage outside the file ----
+
+#[test]
+fn other_files_are_shown_and_never_read_without_consent() {
+    let Some(corpus) = common::corpus() else {
+        return;
+    };
+    let generated = corpus.join("generated").canonicalize().unwrap();
+    let file = |name: &str| generated.join(name).to_string_lossy().into_owned();
+
+    // External links are listed with their targets; browsing never opens the target.
+    let mut l = sweep::loader();
+    let links = generated.join("h5py_links.h5");
+    l.send(hdfscope::loader::Request::Open {
+        file: 1,
+        path: links.clone(),
+    });
+    sweep::drain_until(&mut l, Duration::from_secs(15), "open", |r| {
+        matches!(r, hdfscope::loader::Response::Opened { .. })
+    });
+    l.send(hdfscope::loader::Request::List {
+        file: 1,
+        group: "/".into(),
+        start: 0,
+    });
+    let listed = sweep::drain_until(&mut l, Duration::from_secs(15), "list", |r| {
+        matches!(r, hdfscope::loader::Response::Listed { .. })
+    });
+    let hdfscope::loader::Response::Listed {
+        result: Ok(page), ..
+    } = listed
+    else {
+        panic!("{listed:?}");
+    };
+    let ext = page
+        .children
+        .iter()
+        .find(|c| c.link.name == "ext_dataset")
+        .unwrap();
+    assert_eq!(ext.link.file.as_deref(), Some("h5py_links_target.h5"));
+    assert!(ext.entry.is_none(), "not followed");
+    let open: Vec<_> = children_access_modes(&generated)
+        .into_iter()
+        .map(|(p, _)| p)
+        .collect();
+    assert!(open.contains(&links), "{open:?}");
+    assert!(
+        !open.iter().any(|p| p.ends_with("h5py_links_target.h5")),
+        "the link target was opened: {open:?}"
+    );
+    drop(l);
+
+    // External raw storage: refused, naming the files, until allowed.
+    let raw = format!("{}::/external_two_files", file("h5py_layouts_external.h5"));
+    let r = common::run_with_limit(&["get", &raw, "--slice", "0:3"], Duration::from_secs(30));
+    assert_eq!(r.code, Some(1));
+    assert!(
+        r.stderr
+            .contains("its values are stored in other files (h5py_layouts_external_raw1.bin"),
+        "{}",
+        r.stderr
+    );
+    let r = common::run_with_limit(
+        &["get", &raw, "--slice", "0:3", "--outside"],
+        Duration::from_secs(30),
+    );
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+
+    // A virtual dataset with a missing source: the refusal and, once allowed, a warning
+    // name it; the values from present sources are read.
+    let vds = format!("{}::/stacked", file("h5py_vds.h5"));
+    let r = common::run_with_limit(&["get", &vds, "--slice", "1,5"], Duration::from_secs(30));
+    assert_eq!(r.code, Some(1));
+    assert!(
+        r.stderr
+            .contains("h5py_vds_src_2.h5; h5py_vds_src_3.h5 missing, read as the fill value"),
+        "{}",
+        r.stderr
+    );
+    let r = common::run_with_limit(
+        &["get", &vds, "--slice", "1,5", "--outside"],
+        Duration::from_secs(30),
+    );
+    assert_eq!((r.code, r.stdout.trim()), (Some(0), "1005"));
+    assert!(
+        r.stderr.contains(
+            "source files of this virtual dataset are missing (h5py_vds_src_3.h5); values \
+             mapped to them are the fill value, not data"
+        ),
+        "{}",
+        r.stderr
+    );
 }

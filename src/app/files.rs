@@ -51,6 +51,8 @@ pub struct OpenFile {
     pub stamp: Option<FileStamp>,
     /// The file changed on disk since it was opened.
     pub changed: bool,
+    /// ...and is no longer there (deleted, moved, or its directory unmounted).
+    pub gone: bool,
     pub listings: HashMap<String, Listing>,
     pub expanded: HashSet<String>,
     /// The first path each object was seen under, to mark later links to it as aliases.
@@ -66,6 +68,7 @@ impl OpenFile {
             state: FileState::Opening,
             stamp: None,
             changed: false,
+            gone: false,
             listings: HashMap::new(),
             expanded: HashSet::from(["/".to_owned()]),
             first_seen: HashMap::new(),

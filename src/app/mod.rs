@@ -582,6 +582,7 @@ impl HdfscopeApp {
                     && stamp != f.stamp
                 {
                     f.changed = true;
+                    f.gone = stamp.is_none();
                 }
             }
             Response::Progress { .. }
@@ -906,14 +907,21 @@ impl HdfscopeApp {
             .files
             .iter()
             .filter(|f| f.changed)
-            .map(|f| (f.id, f.name()))
+            .map(|f| {
+                let what = if f.gone {
+                    format!(
+                        "{} was deleted or moved on disk; what is shown was read before.",
+                        f.name()
+                    )
+                } else {
+                    format!("{} changed on disk.", f.name())
+                };
+                (f.id, what)
+            })
             .collect();
-        for (id, name) in changed {
+        for (id, what) in changed {
             ui.horizontal(|ui| {
-                ui.colored_label(
-                    ui.visuals().warn_fg_color,
-                    format!("{name} changed on disk."),
-                );
+                ui.colored_label(ui.visuals().warn_fg_color, what);
                 if ui.button("Reload").clicked() {
                     self.reload(id);
                 }
@@ -1148,7 +1156,7 @@ impl HdfscopeApp {
             components: ds.dtype.components(),
         };
         let steps = matches!(ds.dtype, DType::Enum { .. });
-        let outside_files = ds.layout.outside_files().join(", ");
+        let outside_files = ds.layout.outside_text();
         let base = source.path.rsplit('/').next().unwrap_or(&source.path);
         let name = info.attr_text("long_name").unwrap_or(base);
         let all_values = choice.is_some_and(|c| c.all_values) && shape.components.len() > 1;
@@ -1420,7 +1428,7 @@ impl HdfscopeApp {
                 grid: Grid::default_for(dims.len()),
                 dims,
                 dtype: ds.dtype.clone(),
-                outside_files: ds.layout.outside_files().join(", "),
+                outside_files: ds.layout.outside_text(),
                 time,
             })
         };
@@ -1482,7 +1490,7 @@ impl HdfscopeApp {
                 path: key.path.clone(),
                 dims,
                 dtype: ds.dtype.clone(),
-                outside_files: ds.layout.outside_files().join(", "),
+                outside_files: ds.layout.outside_text(),
                 grid,
                 time: None,
             },
@@ -1662,7 +1670,7 @@ impl HdfscopeApp {
             units: info.units().map(str::to_owned),
             channel_range,
             calibration: Calibration::from_attrs(info),
-            outside_files: ds.layout.outside_files().join(", "),
+            outside_files: ds.layout.outside_text(),
             axes: Vec::new(),
             plane,
             dims,

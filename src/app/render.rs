@@ -16,9 +16,6 @@ use super::{HdfscopeApp, OpenRequest, PlotStatus};
 use crate::loader::LoaderConfig;
 use crate::model::parse_slice;
 
-/// How long the data may take to arrive.
-const TIMEOUT: Duration = Duration::from_secs(300);
-
 /// Why a render failed.
 #[derive(Debug, Error)]
 pub enum RenderError {
@@ -38,8 +35,8 @@ pub enum RenderError {
     View(String),
     #[error("{path}: nothing to plot (not a numeric dataset or a NeXus plot)")]
     NothingToPlot { path: String },
-    #[error("the data did not arrive within {} s", TIMEOUT.as_secs())]
-    Timeout,
+    #[error("the plot was not complete after {} s (--timeout sets the limit)", .0.as_secs())]
+    Timeout(Duration),
     #[error("cannot draw offscreen (no usable GPU or software renderer): {0}")]
     Draw(String),
     #[error("cannot write {path}: {reason}")]
@@ -58,6 +55,8 @@ pub struct RenderOptions<'a> {
     pub scale: f32,
     /// How the viewer drew it (JSON of [`Look`]).
     pub look: Option<&'a str>,
+    /// How long the data may take to arrive; `None` for no limit.
+    pub timeout: Option<Duration>,
 }
 
 /// Renders the view of `target` into the PNG `out`.
@@ -104,7 +103,7 @@ pub fn render(
         .with_pixels_per_point(scale)
         .wgpu()
         .build_ui_state(|ui, app: &mut HdfscopeApp| app.show(ui), app);
-    let deadline = Instant::now() + TIMEOUT;
+    let deadline = options.timeout.map(|t| (Instant::now() + t, t));
     // Twice: the first drawing fixes the plot's bounds, which decide what detail is read
     // (the tiles of an image, the raw samples of a line).
     for _ in 0..2 {
@@ -118,8 +117,10 @@ pub fn render(
                 }
                 _ => {}
             }
-            if Instant::now() > deadline {
-                return Err(RenderError::Timeout);
+            if let Some((at, limit)) = deadline
+                && Instant::now() > at
+            {
+                return Err(RenderError::Timeout(limit));
             }
             std::thread::sleep(Duration::from_millis(5));
         }

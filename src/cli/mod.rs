@@ -43,8 +43,8 @@ pub struct Cli {
     /// files go to the running window).
     #[arg(long)]
     pub new_window: bool,
-    /// Seconds a command (ls, info, get, export) may take before its reader process is
-    /// stopped; 0 for no limit.
+    /// Seconds a command may take (ls, info, get and export: before their reader process is
+    /// stopped; render: for the data to arrive); 0 for no limit.
     #[arg(long, global = true, default_value_t = 60, value_name = "SECONDS")]
     pub timeout: u64,
 }
@@ -119,6 +119,10 @@ pub enum Command {
         /// CSV without the first line of column names.
         #[arg(long)]
         no_header: bool,
+        /// Read values kept in other files (external raw storage, virtual dataset sources);
+        /// off by default, since a file can point at any file on the machine.
+        #[arg(long)]
+        outside: bool,
     },
     /// Print the values of a dataset selection.
     Get {
@@ -129,6 +133,10 @@ pub enum Command {
         slice: Option<String>,
         #[arg(long)]
         json: bool,
+        /// Read values kept in other files (external raw storage, virtual dataset sources);
+        /// off by default, since a file can point at any file on the machine.
+        #[arg(long)]
+        outside: bool,
     },
 }
 
@@ -170,9 +178,10 @@ fn open(file: &Path) -> Result<H5File, CliError> {
 /// Attaches the file name to an object-level error.
 fn in_file(file: &Path) -> impl Fn(ReadError) -> CliError + '_ {
     move |source| match source {
-        e @ (ReadError::Io { .. } | ReadError::NotHdf5 { .. } | ReadError::Open { .. }) => {
-            CliError::File(e)
-        }
+        e @ (ReadError::Io { .. }
+        | ReadError::NotHdf5 { .. }
+        | ReadError::Open { .. }
+        | ReadError::BeingWritten { .. }) => CliError::File(e),
         source => CliError::Object {
             file: file.to_owned(),
             source,
@@ -206,18 +215,27 @@ pub fn run(command: &Command, out: &mut dyn Write) -> Result<(), CliError> {
             slice,
             out: dest,
             no_header,
+            outside,
         } => match export::Format::of(dest)? {
             export::Format::Hdf5 if slice.is_none() => subset(target, with, dest, out),
             _ if !with.is_empty() => Err(CliError::Usage(
                 "--with adds objects to an HDF5 copy (--out FILE.h5), not to CSV or NPY".to_owned(),
             )),
-            _ => export(target, slice.as_deref(), dest, !*no_header, out),
+            _ => {
+                let how = CutExport {
+                    slice: slice.as_deref(),
+                    header: !*no_header,
+                    outside: *outside,
+                };
+                export(target, &how, dest, out)
+            }
         },
         Command::Get {
             target,
             slice,
             json,
-        } => get(target, slice.as_deref(), *json, out),
+            outside,
+        } => get(target, slice.as_deref(), *json, *outside, out),
     }
 }
 
@@ -461,6 +479,7 @@ fn get(
     target: &str,
     slice: Option<&str>,
     as_json: bool,
+    outside: bool,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
     let (file_path, path) = split_target(target);
@@ -473,8 +492,9 @@ fn get(
         },
     })?;
     let values = file
-        .read(&path, &axes, GET_CAP_BYTES)
+        .read(&path, &axes, GET_CAP_BYTES, outside)
         .map_err(in_file(&file_path))?;
+    warn_missing_sources(&file, &file_path, &path);
     if as_json {
         let doc = json!({
             "path": path,
@@ -489,13 +509,44 @@ fn get(
     Ok(())
 }
 
+/// Says on stderr when values just read came partly from missing virtual sources (libhdf5
+/// put the fill value there), so they are never taken for data.
+fn warn_missing_sources(file: &H5File, file_path: &Path, path: &str) {
+    let layout = file
+        .info(path)
+        .ok()
+        .and_then(|i| i.dataset)
+        .map(|d| d.layout);
+    if let Some(layout) = layout
+        && !layout.missing_sources().is_empty()
+    {
+        eprintln!(
+            "hdfscope: warning: {}::{path}: source files of this virtual dataset are missing \
+             ({}); values mapped to them are the fill value, not data",
+            file_path.display(),
+            layout.missing_sources().join(", ")
+        );
+    }
+}
+
+/// How `export` cuts and writes a selection.
+struct CutExport<'a> {
+    slice: Option<&'a str>,
+    header: bool,
+    outside: bool,
+}
+
 fn export(
     target: &str,
-    slice: Option<&str>,
+    how: &CutExport<'_>,
     dest_path: &Path,
-    header: bool,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
+    let CutExport {
+        slice,
+        header,
+        outside,
+    } = *how;
     let (file_path, path) = split_target(target);
     let file = open(&file_path)?;
     let info = file.info(&path).map_err(in_file(&file_path))?;
@@ -532,11 +583,11 @@ fn export(
     let mut export = Export::start(dest_path, &ds.dtype, &sel, header, open_files, rows)?;
     while let Some(piece) = export.next_read() {
         let values = file
-            .read(&path, &piece, export::READ_CAP)
+            .read(&path, &piece, export::READ_CAP, outside)
             .map_err(in_file(&file_path))?;
         let coordinates = match export.coordinates_read(&piece) {
             Some((scale, slice)) => Some(
-                file.read(scale, &slice, export::READ_CAP)
+                file.read(scale, &slice, export::READ_CAP, outside)
                     .map_err(in_file(&file_path))?,
             ),
             None => None,
@@ -544,6 +595,7 @@ fn export(
         export.write(&values, coordinates.as_ref())?;
     }
     export.finish()?;
+    warn_missing_sources(&file, &file_path, &path);
     let shape = sel.result_shape();
     writeln!(
         out,

@@ -15,7 +15,8 @@ pub const MEMORY_ENV: &str = "HDFSCOPE_WORKER_MEMORY";
 /// A command for `exe` (the hdfscope binary) to run confined: every `HDF5_*` variable
 /// removed (they load plugins or VOL connectors, change drivers, or redirect external
 /// links, external storage and VDS sources; reliability notes §3.9), plugin preloading
-/// disabled, and the memory limit passed on. The caller adds the arguments.
+/// disabled, external raw-data files looked for beside the file, and the memory limit
+/// passed on. The caller adds the arguments.
 pub fn reader_command(exe: &Path, memory_limit: Option<u64>) -> Command {
     let mut cmd = Command::new(exe);
     for (key, _) in std::env::vars_os() {
@@ -24,6 +25,9 @@ pub fn reader_command(exe: &Path, memory_limit: Option<u64>) -> Command {
         }
     }
     cmd.env("HDF5_PLUGIN_PRELOAD", "::");
+    // Relative names of external raw-data files resolve beside the HDF5 file, not in the
+    // directory hdfscope was started from (whether they are read at all is the user's call).
+    cmd.env("HDF5_EXTFILE_PREFIX", "${ORIGIN}");
     if let Some(limit) = memory_limit {
         cmd.env(MEMORY_ENV, limit.to_string());
     }

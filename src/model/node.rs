@@ -181,6 +181,38 @@ impl Layout {
             Self::Compact | Self::Chunked { .. } | Self::Unknown => Vec::new(),
         }
     }
+
+    /// The source files of a virtual dataset that are not on disk (each named once).
+    pub fn missing_sources(&self) -> Vec<&str> {
+        let Self::Virtual { sources } = self else {
+            return Vec::new();
+        };
+        let mut missing: Vec<&str> = Vec::new();
+        for s in sources.iter().filter(|s| !s.found) {
+            if !missing.contains(&s.file.as_str()) {
+                missing.push(&s.file);
+            }
+        }
+        missing
+    }
+
+    /// The other files as a consent prompt or a refusal names them, each once; missing
+    /// virtual sources are flagged, since libhdf5 shows the fill value in their place.
+    pub fn outside_text(&self) -> String {
+        let missing = self.missing_sources();
+        let mut present: Vec<&str> = Vec::new();
+        for f in self.outside_files() {
+            if !missing.contains(&f) && !present.contains(&f) {
+                present.push(f);
+            }
+        }
+        let missing_text = format!("{} missing, read as the fill value", missing.join(", "));
+        match (present.is_empty(), missing.is_empty()) {
+            (_, true) => present.join(", "),
+            (true, false) => missing_text,
+            (false, false) => format!("{}; {missing_text}", present.join(", ")),
+        }
+    }
 }
 
 /// Everything about a dataset that can be known without reading its values.

@@ -47,6 +47,35 @@ const NAMED_FAILURES: usize = 4;
 /// At most this many chunks are probed one by one to find the ones that fail.
 const PROBED_CHUNKS: usize = 4096;
 
+/// The largest chunk any read decodes. Reading one value decodes its whole chunk, so a
+/// chunk declared (or inflating to) gigabytes is a memory and time bomb (reliability notes
+/// §3.5-3.6); real files use chunks of kilobytes to a few megabytes.
+pub const MAX_CHUNK_BYTES: u64 = 512 << 20;
+
+/// Refuses to read a dataset of rank `rank` whose chunks decode to more than
+/// [`MAX_CHUNK_BYTES`] each.
+pub(crate) fn refuse_huge_chunks(dset: hid_t, rank: usize, path: &str) -> Result<(), ReadError> {
+    use hdf5_sys::h5t::H5Tget_size;
+    let Some((_, chunk)) = chunked(dset, rank) else {
+        return Ok(());
+    };
+    // SAFETY: `dset` is an open dataset; the type id is closed on drop.
+    let Ok(ftype) = Hid::from_call(|| unsafe { H5Dget_type(dset) }) else {
+        return Ok(());
+    };
+    // SAFETY: a valid type id.
+    let size = locked(|| unsafe { H5Tget_size(ftype.id()) }) as u64;
+    let bytes = chunk.iter().fold(size, |acc, &d| acc.saturating_mul(d));
+    if bytes > MAX_CHUNK_BYTES {
+        return Err(ReadError::ChunkTooLarge {
+            path: path.to_owned(),
+            bytes,
+            cap: MAX_CHUNK_BYTES,
+        });
+    }
+    Ok(())
+}
+
 /// After a read of `sel` failed inside libhdf5: reads the selection chunk by chunk (in the
 /// file's own type) and returns the chunk origins that fail and how many were probed, or
 /// None when the dataset is not chunked or no single chunk fails on its own.

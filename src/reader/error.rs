@@ -21,6 +21,12 @@ pub enum ReadError {
     NotHdf5 { file: PathBuf },
     #[error("{file}: libhdf5 cannot open it: {reason}")]
     Open { file: PathBuf, reason: String },
+    #[error(
+        "{file}: a program has it open for writing (not in SWMR mode), or one that was \
+         writing it ended without closing it; it can be read once the writer closes it \
+         (hdfscope never clears the writer's flag)"
+    )]
+    BeingWritten { file: PathBuf },
     #[error("{path}: no such object")]
     NotFound { path: String },
     #[error("{path}: {op} failed: {reason}")]
@@ -43,6 +49,12 @@ pub enum ReadError {
         hint: String,
     },
     #[error(
+        "{path}: each chunk decodes to {bytes} bytes, over the limit of {cap} bytes for one \
+         chunk (libhdf5 decodes a whole chunk to read any part of it), so its values are \
+         not read"
+    )]
+    ChunkTooLarge { path: String, bytes: u64, cap: u64 },
+    #[error(
         "{path}: {filters} is not available in this build of hdfscope, so its values \
          cannot be decompressed (the rest of the file is readable)"
     )]
@@ -61,7 +73,7 @@ pub enum ReadError {
     },
     #[error(
         "{path}: its values are stored in other files ({files}); hdfscope reads them only \
-         when you allow it"
+         when you allow it (in the viewer, or with --outside on the command line)"
     )]
     OutsideFiles { path: String, files: String },
     #[error("{path}: {what}")]

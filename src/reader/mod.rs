@@ -252,21 +252,9 @@ impl H5File {
     }
 
     /// Reads the selection `slice` of the dataset at `path`, refusing selections whose
-    /// decoded size exceeds `cap_bytes`.
+    /// decoded size exceeds `cap_bytes`, and values kept in other files (external storage,
+    /// virtual sources) unless `outside` allows them.
     pub fn read(
-        &self,
-        path: &str,
-        slice: &[AxisSlice],
-        cap_bytes: u64,
-    ) -> Result<Values, ReadError> {
-        let path = normalize_path(path);
-        let obj = self.open_dataset(&path)?;
-        read_dataset(obj.id(), &path, slice, cap_bytes, &self.name)
-    }
-
-    /// [`H5File::read`], refusing data kept in other files unless `outside` allows it (the
-    /// viewer's reads, which need the user's consent for those).
-    pub fn read_consented(
         &self,
         path: &str,
         slice: &[AxisSlice],
@@ -382,13 +370,11 @@ impl H5File {
         path: &str,
         outside: bool,
     ) -> Result<(), ReadError> {
-        let others = meta::layout(dset, path, &self.path)?
-            .outside_files()
-            .join(", ");
-        if !outside && !others.is_empty() {
+        let layout = meta::layout(dset, path, &self.path)?;
+        if !outside && !layout.outside_files().is_empty() {
             return Err(ReadError::OutsideFiles {
                 path: path.to_owned(),
-                files: others,
+                files: layout.outside_text(),
             });
         }
         Ok(())
@@ -428,6 +414,7 @@ impl H5File {
             &dims,
         )?;
         self.refuse_outside(obj.id(), &path, read.outside)?;
+        chunks::refuse_huge_chunks(obj.id(), dims.len(), &path)?;
         let numbers = match (read.component, read::Native::of(&mapped.dtype)) {
             (Component::Value, Some(native)) => {
                 read::read_native(obj.id(), &space, &sel, native, &path)
@@ -541,6 +528,7 @@ impl Slab<'_> {
     ) -> Result<Values, ReadError> {
         let size = self.mapped.mem_size;
         read::check_cap(path, sel.element_count(), size, cap_bytes, self.dims)?;
+        chunks::refuse_huge_chunks(dset, self.dims.len(), path)?;
         read::read_hyperslab(dset, self.space, self.mapped, sel, path, file_name)
             .map_err(|e| with_missing_filters(e, dset))
     }

@@ -1,13 +1,15 @@
 //! Opening a file: the HDF5 signature check, then a read-only libhdf5 open with locking off.
 //!
-//! The signature is checked with plain file reads first, so non-HDF5 files never reach
-//! libhdf5 and get a clear message. Must never open a file for writing.
+//! The signature and the superblock's write flags are checked with plain file reads first,
+//! so non-HDF5 files never reach libhdf5 and a file being written gets a clear message (or a
+//! SWMR read, when its writer allows one). Must never open a file for writing, and never
+//! clear a writer's flags.
 #![allow(unsafe_code)]
 
 use std::io::{Read as _, Seek as _, SeekFrom};
 use std::path::Path;
 
-use hdf5_sys::h5f::{H5F_ACC_RDONLY, H5F_close_degree_t, H5Fopen};
+use hdf5_sys::h5f::{H5F_ACC_RDONLY, H5F_ACC_SWMR_READ, H5F_close_degree_t, H5Fopen};
 use hdf5_sys::h5p::{H5P_CLS_FILE_ACCESS, H5Pcreate, H5Pset_fclose_degree, H5Pset_file_locking};
 
 use super::error::ReadError;
@@ -38,7 +40,31 @@ pub fn find_signature(path: &Path) -> Result<Option<u64>, ReadError> {
     Ok(None)
 }
 
-/// Opens `path` read-only with file locking disabled, so the viewer never blocks a writer.
+/// Superblock (version 3) consistency flags: a writer has the file open...
+const WRITING: u8 = 0x01;
+/// ...in single-writer/multiple-reader mode, so readers may follow it.
+const SWMR_WRITING: u8 = 0x04;
+
+/// The file-consistency flags of the superblock at `offset` (0 for superblock versions
+/// before 3, which do not keep them).
+fn consistency_flags(path: &Path, offset: u64) -> Result<u8, ReadError> {
+    let io = |source| ReadError::Io {
+        file: path.to_owned(),
+        source,
+    };
+    let mut f = std::fs::File::open(path).map_err(io)?;
+    f.seek(SeekFrom::Start(offset)).map_err(io)?;
+    // Signature, version, sizes of offsets and lengths, flags.
+    let mut head = [0u8; 12];
+    if f.read_exact(&mut head).is_err() {
+        // Too short for a superblock: libhdf5 says what is wrong.
+        return Ok(0);
+    }
+    Ok(if head[8] >= 3 { head[11] } else { 0 })
+}
+
+/// Opens `path` read-only with file locking disabled, so the viewer never blocks a writer;
+/// a file a SWMR writer has open is opened for SWMR reading.
 pub(crate) fn open_read_only(path: &Path) -> Result<Hid, ReadError> {
     if !path.is_file() {
         let kind = if path.exists() {
@@ -51,11 +77,21 @@ pub(crate) fn open_read_only(path: &Path) -> Result<Hid, ReadError> {
             source: std::io::Error::new(std::io::ErrorKind::NotFound, kind),
         });
     }
-    if find_signature(path)?.is_none() {
+    let Some(superblock) = find_signature(path)? else {
         return Err(ReadError::NotHdf5 {
             file: path.to_owned(),
         });
-    }
+    };
+    let flags = consistency_flags(path, superblock)?;
+    let access = if flags & SWMR_WRITING != 0 {
+        H5F_ACC_RDONLY | H5F_ACC_SWMR_READ
+    } else if flags & WRITING != 0 {
+        return Err(ReadError::BeingWritten {
+            file: path.to_owned(),
+        });
+    } else {
+        H5F_ACC_RDONLY
+    };
     let open_err = |e: hdf5::Error| ReadError::Open {
         file: path.to_owned(),
         reason: e.to_string(),
@@ -69,9 +105,9 @@ pub(crate) fn open_read_only(path: &Path) -> Result<Hid, ReadError> {
     call(|| unsafe { H5Pset_fclose_degree(fapl.id(), H5F_close_degree_t::H5F_CLOSE_STRONG) })
         .map_err(open_err)?;
     let name = cstring(&path.to_string_lossy()).map_err(open_err)?;
-    // SAFETY: `name` is NUL-terminated and `fapl` valid; RDONLY never writes the file.
-    Hid::from_call(|| unsafe { H5Fopen(name.as_ptr(), H5F_ACC_RDONLY, fapl.id()) })
-        .map_err(open_err)
+    // SAFETY: `name` is NUL-terminated and `fapl` valid; RDONLY (with or without SWMR_READ)
+    // never writes the file.
+    Hid::from_call(|| unsafe { H5Fopen(name.as_ptr(), access, fapl.id()) }).map_err(open_err)
 }
 
 #[cfg(test)]

@@ -460,7 +460,7 @@ mod tests {
             stop: Some(n),
             step: None,
         }];
-        f.read(path, &cut, 1 << 20)
+        f.read(path, &cut, 1 << 20, false)
             .unwrap()
             .iter()
             .cloned()
@@ -535,7 +535,10 @@ mod tests {
             sub.info("/waveforms/signal").unwrap().dims[0].scales[0].path,
             "/waveforms/time"
         );
-        let answer = |f: &H5File| f.read("/nested/level1/level2/answer", &[], 64).unwrap();
+        let answer = |f: &H5File| {
+            f.read("/nested/level1/level2/answer", &[], 64, false)
+                .unwrap()
+        };
         assert_eq!(answer(&sub), answer(&src));
         // An alias of an object becomes its own copy, with the same values.
         assert_eq!(
