@@ -9,6 +9,7 @@
 pub mod app;
 pub mod cli;
 pub mod export;
+pub mod fuzzing;
 pub mod loader;
 pub mod model;
 pub mod reader;

@@ -153,31 +153,9 @@ fn mutants(bytes: &[u8], flips: usize) -> Vec<(String, Vec<u8>)> {
 
 mod sweep {
     use std::path::Path;
-    use std::time::{Duration, Instant};
+    use std::time::Duration;
 
-    use hdfscope::loader::{Loader, LoaderConfig, Request, Response, WorkerKind};
-
-    /// Everything the loader said until `done` holds; fails after `limit`.
-    pub fn drain_until(
-        l: &mut Loader,
-        limit: Duration,
-        what: &str,
-        done: impl Fn(&Response) -> bool,
-    ) -> Response {
-        let deadline = Instant::now() + limit;
-        loop {
-            for r in l.drain(Duration::from_millis(5)) {
-                if done(&r) {
-                    return r;
-                }
-            }
-            assert!(
-                Instant::now() < deadline,
-                "no answer for {what} in {limit:?}"
-            );
-            std::thread::sleep(Duration::from_millis(1));
-        }
-    }
+    use hdfscope::loader::{Loader, LoaderConfig, Response, WorkerKind};
 
     pub fn loader() -> Loader {
         let mut config =
@@ -187,56 +165,20 @@ mod sweep {
         Loader::spawn(config, Box::new(|| {})).unwrap()
     }
 
-    /// Opens `path` as `file`, lists its root and asks for the info of up to 4 children;
-    /// every answer must come within 15 s. Returns whether the file opened and how many
-    /// children were listed.
+    pub fn drain_until(
+        l: &mut Loader,
+        limit: Duration,
+        what: &str,
+        done: impl Fn(&Response) -> bool,
+    ) -> Response {
+        hdfscope::fuzzing::answer(l, limit, what, done)
+    }
+
+    /// Opens, lists and describes as a user would; whether it opened and how many
+    /// children its root has (every answer within 15 s).
     pub fn browse(l: &mut Loader, file: u64, path: &Path, what: &str) -> (bool, usize) {
-        let limit = Duration::from_secs(15);
-        l.send(Request::Open {
-            file,
-            path: path.to_owned(),
-        });
-        let opened = drain_until(
-            l,
-            limit,
-            what,
-            |r| matches!(r, Response::Opened { file: f, .. } if *f == file),
-        );
-        if let Response::Opened { result: Err(e), .. } = &opened {
-            assert!(!e.is_empty(), "{what}: an empty error");
-            return (false, 0);
-        }
-        l.send(Request::List {
-            file,
-            group: "/".into(),
-            start: 0,
-        });
-        let listed = drain_until(
-            l,
-            limit,
-            what,
-            |r| matches!(r, Response::Listed { file: f, .. } if *f == file),
-        );
-        let Response::Listed {
-            result: Ok(page), ..
-        } = listed
-        else {
-            return (true, 0);
-        };
-        for child in page.children.iter().take(4) {
-            let path = format!("/{}", child.link.name);
-            l.send(Request::Info {
-                file,
-                path: path.clone(),
-            });
-            drain_until(
-                l,
-                limit,
-                what,
-                |r| matches!(r, Response::Info { file: f, path: p, .. } if *f == file && *p == path),
-            );
-        }
-        (true, page.children.len())
+        let b = hdfscope::fuzzing::browse(l, file, path, Duration::from_secs(15), what);
+        (b.opened, b.children)
     }
 }
 
@@ -790,4 +732,63 @@ fn other_files_are_shown_and_never_read_without_consent() {
         "{}",
         r.stderr
     );
+}
+
+// ---- Exports under failure ----
+
+#[test]
+fn a_failed_export_leaves_the_destination_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("out.csv");
+    std::fs::write(&dest, "old content\n").unwrap();
+    // Left by an export killed two hours ago: cleaned up by the next export there.
+    let stale = dir.path().join(".hdfscope-export-AbCdEf.partial");
+    std::fs::write(&stale, "half a file").unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&stale)
+        .unwrap()
+        .set_modified(std::time::SystemTime::now() - Duration::from_secs(7200))
+        .unwrap();
+    let target = format!("{}::/waveforms/signal", common::demo());
+    // A disk that fills up: writes past 32 KiB fail (the 100 000-sample CSV is ~1.5 MB).
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "trap '' XFSZ; ulimit -f 64; exec \"$0\" export '{target}' --out '{}'",
+            dest.display()
+        ))
+        .arg(env!("CARGO_BIN_EXE_hdfscope"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(
+        stderr.trim(),
+        format!(
+            "hdfscope: {}: cannot write: File too large (os error 27)",
+            dest.display()
+        )
+    );
+    assert_eq!(std::fs::read_to_string(&dest).unwrap(), "old content\n");
+    let left: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(left, ["out.csv"], "no temporary file stays behind");
+
+    // A directory nobody may write to (sysfs refuses new files, even to root).
+    if std::path::Path::new("/sys/kernel").is_dir() {
+        let r = common::run_with_limit(
+            &["export", &target, "--out", "/sys/out.csv"],
+            Duration::from_secs(30),
+        );
+        assert_eq!(r.code, Some(1));
+        assert!(
+            r.stderr
+                .starts_with("hdfscope: /sys/out.csv: cannot write: Permission denied"),
+            "{}",
+            r.stderr
+        );
+    }
 }

@@ -9,7 +9,7 @@
 //! Must never let a peer block the UI, and never act on what it sends except by queueing
 //! read-only opens.
 
-use std::io;
+use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -121,15 +121,14 @@ impl Endpoint {
         conn.set_recv_timeout(Some(PEER_TIMEOUT))
             .and_then(|()| conn.set_send_timeout(Some(PEER_TIMEOUT)))
             .map_err(connect)?;
-        let message = Forward {
-            protocol: PROTOCOL,
-            files: requests.iter().map(WireRequest::from_request).collect(),
-        };
         let exchange = |source| ForwardError::Exchange {
             endpoint: endpoint.clone(),
             source,
         };
-        write_frame(&mut &conn, &message).map_err(exchange)?;
+        let message = encode_message(requests).map_err(exchange)?;
+        (&conn)
+            .write_all(&message)
+            .map_err(|e| exchange(FrameError::Io(e)))?;
         match read_frame_within::<Answer>(&mut &conn, MAX_MESSAGE).map_err(exchange)? {
             Some(Answer::Queued(n)) => Ok(n),
             Some(Answer::Refused(reason)) => Err(ForwardError::Refused { endpoint, reason }),
@@ -227,32 +226,60 @@ pub fn serve(listening: Listening, queue: OpenQueue) -> io::Result<()> {
         .map(drop)
 }
 
-/// Reads one launch's message, queues its files and says how many.
-fn answer(conn: &Stream, queue: &OpenQueue) -> Result<(), FrameError> {
-    conn.set_recv_timeout(Some(PEER_TIMEOUT))?;
-    conn.set_send_timeout(Some(PEER_TIMEOUT))?;
-    let Some(message) = read_frame_within::<Forward>(&mut &*conn, MAX_MESSAGE)? else {
-        return Ok(());
+/// The framed message a launch sends for `requests` (relative paths made absolute here,
+/// where they were typed).
+pub fn encode_message(requests: &[OpenRequest]) -> Result<Vec<u8>, FrameError> {
+    let message = Forward {
+        protocol: PROTOCOL,
+        files: requests.iter().map(WireRequest::from_request).collect(),
     };
-    let answer = if message.protocol != PROTOCOL {
-        Answer::Refused(format!(
+    let mut out = Vec::new();
+    write_frame(&mut out, &message)?;
+    Ok(out)
+}
+
+/// Reads one launch's message: its files, or why they are refused; `Ok(None)` when the
+/// launch hung up without one. Never trusts the peer: the frame is size-checked before it
+/// is read.
+pub fn read_message(
+    input: &mut impl std::io::Read,
+) -> Result<Option<Result<Vec<OpenRequest>, String>>, FrameError> {
+    let Some(message) = read_frame_within::<Forward>(input, MAX_MESSAGE)? else {
+        return Ok(None);
+    };
+    Ok(Some(if message.protocol != PROTOCOL {
+        Err(format!(
             "it speaks protocol {PROTOCOL}, the launch {}",
             message.protocol
         ))
     } else if message.files.len() > MAX_FILES {
-        Answer::Refused(format!(
+        Err(format!(
             "{} files at once is over the limit of {MAX_FILES}",
             message.files.len()
         ))
     } else {
-        let requests: Vec<OpenRequest> = message
+        Ok(message
             .files
             .into_iter()
             .map(WireRequest::into_request)
-            .collect();
-        let n = requests.len();
-        queue.push(requests);
-        Answer::Queued(n)
+            .collect())
+    }))
+}
+
+/// Reads one launch's message, queues its files and says how many.
+fn answer(conn: &Stream, queue: &OpenQueue) -> Result<(), FrameError> {
+    conn.set_recv_timeout(Some(PEER_TIMEOUT))?;
+    conn.set_send_timeout(Some(PEER_TIMEOUT))?;
+    let Some(files) = read_message(&mut &*conn)? else {
+        return Ok(());
+    };
+    let answer = match files {
+        Ok(requests) => {
+            let n = requests.len();
+            queue.push(requests);
+            Answer::Queued(n)
+        }
+        Err(why) => Answer::Refused(why),
     };
     write_frame(&mut &*conn, &answer)
 }
@@ -260,7 +287,6 @@ fn answer(conn: &Stream, queue: &OpenQueue) -> Result<(), FrameError> {
 #[cfg(all(test, unix))]
 mod tests {
     use super::*;
-    use std::io::Write as _;
 
     fn listening(dir: &Path) -> (Endpoint, OpenQueue) {
         let endpoint = Endpoint::in_dir(dir);

@@ -107,9 +107,10 @@ impl Destination {
             Some(d) if !d.as_os_str().is_empty() => d,
             _ => Path::new("."),
         };
+        remove_stale_partials(dir);
         let tmp = tempfile::Builder::new()
-            .prefix(".hdfscope-export-")
-            .suffix(".partial")
+            .prefix(PARTIAL_PREFIX)
+            .suffix(PARTIAL_SUFFIX)
             .tempfile_in(dir)
             .map_err(ExportError::io(path))?;
         let file = tmp.reopen().map_err(ExportError::io(path))?;
@@ -139,8 +140,42 @@ impl Destination {
             .map_err(ExportError::io(&path))?;
         self.tmp
             .persist(&path)
-            .map(drop)
-            .map_err(|e| ExportError::io(&path)(e.error))
+            .map_err(|e| ExportError::io(&path)(e.error))?;
+        // The rename is durable once the directory is synced. Best effort: some filesystems
+        // refuse fsync on a directory, and the file is complete either way.
+        #[cfg(unix)]
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            let _ = std::fs::File::open(dir).and_then(|d| d.sync_all());
+        }
+        Ok(())
+    }
+}
+
+/// Temporary export files are named `.hdfscope-export-XXXXXX.partial`.
+const PARTIAL_PREFIX: &str = ".hdfscope-export-";
+const PARTIAL_SUFFIX: &str = ".partial";
+/// A temporary export file untouched this long was left by an export that was killed
+/// (a confined command stopped by its time limit, a crash, a power cut).
+const STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Deletes the temporary files killed exports left in `dir`; a running export's file is
+/// younger and stays. Best effort: a file that cannot be removed is left for next time.
+fn remove_stale_partials(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.filter_map(Result::ok) {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let stale = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > STALE_AFTER);
+        if name.starts_with(PARTIAL_PREFIX) && name.ends_with(PARTIAL_SUFFIX) && stale {
+            let _ = std::fs::remove_file(entry.path());
+        }
     }
 }
 

@@ -79,7 +79,8 @@ impl Shape {
         match self {
             Self::Null => 0,
             Self::Scalar => 1,
-            Self::Simple { dims, .. } => dims.iter().product(),
+            // Saturating: a hostile file may declare dims whose product overflows.
+            Self::Simple { dims, .. } => dims.iter().fold(1, |n, &d| n.saturating_mul(d)),
         }
     }
 
@@ -231,7 +232,7 @@ pub struct DatasetInfo {
 impl DatasetInfo {
     /// Logical size over stored size; `None` when nothing is stored or the size is unknown.
     pub fn compression_ratio(&self) -> Option<f64> {
-        let logical = self.shape.element_count() * self.dtype.size()? as u64;
+        let logical = (self.shape.element_count()).saturating_mul(self.dtype.size()? as u64);
         (self.storage_bytes > 0).then(|| logical as f64 / self.storage_bytes as f64)
     }
 }

@@ -204,9 +204,10 @@ impl Hyperslab {
         }
     }
 
-    /// Number of selected elements.
+    /// Number of selected elements (saturating: counts from a hostile file may multiply
+    /// past 2^64, and a cap compared with a wrapped count would let anything through).
     pub fn element_count(&self) -> u64 {
-        self.count.iter().product()
+        self.count.iter().fold(1, |n, &c| n.saturating_mul(c))
     }
 
     /// The shape of the result once dropped axes are removed.
@@ -298,6 +299,17 @@ mod tests {
 
     fn sel(expr: &str, dims: &[u64]) -> Result<Hyperslab, SliceError> {
         resolve(&parse_slice(expr)?, dims)
+    }
+
+    /// Found by the fuzzer (slice_expression): dims a file can declare multiply past 2^64.
+    #[test]
+    fn element_counts_saturate_instead_of_wrapping() {
+        let huge = Hyperslab::all(&[1 << 40, 1 << 40, 3]);
+        assert_eq!(huge.element_count(), u64::MAX);
+        assert_eq!(
+            sel(":, :", &[1 << 33, 1 << 33]).unwrap().element_count(),
+            u64::MAX
+        );
     }
 
     #[test]
