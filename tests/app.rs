@@ -1627,3 +1627,23 @@ fn plugin_compressed_images_show_and_a_missing_filter_is_named_in_the_view() {
     settle(&mut h);
     h.get_by_label_contains("filter 300 (dynlibud) is not available");
 }
+
+/// A virtual dataset whose source file is missing says so in its view, not only in the
+/// consent prompt: libhdf5 shows the fill value there.
+#[test]
+fn a_missing_virtual_source_is_flagged_in_the_view() {
+    let corpus = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/generated");
+    if !corpus.join("h5py_vds.h5").is_file() {
+        eprintln!("SKIPPED: ../shared/corpus is absent");
+        return;
+    }
+    let h = harness(vec![OpenRequest {
+        path: corpus.join("h5py_vds.h5"),
+        select: Some("/stacked".to_owned()),
+    }]);
+    h.get_by_label(
+        "Missing source files: h5py_vds_src_3.h5. Values mapped to them read as the fill \
+         value -1, not data.",
+    );
+    h.get_by_label_contains("h5py_vds_src_3.h5 missing, read as the fill value");
+}

@@ -1779,6 +1779,7 @@ impl HdfscopeApp {
                 match (&info.kind, &info.dataset) {
                     (ObjectKind::Dataset, Some(ds)) => {
                         ui.label(format!("{} of {}", ds.shape.text(), ds.dtype.text()));
+                        missing_sources_warning(ui, ds);
                     }
                     (ObjectKind::Group, _) => {
                         let n = info.child_count.unwrap_or(0);
@@ -2124,6 +2125,26 @@ impl HdfscopeApp {
         self.value_window(&ctx);
         self.handle_drops(ui);
     }
+}
+
+/// Says, in every view of a virtual dataset with missing source files, that libhdf5 shows
+/// its fill value where they map: otherwise those values pass for data.
+fn missing_sources_warning(ui: &mut egui::Ui, ds: &crate::model::DatasetInfo) {
+    let missing = ds.layout.missing_sources();
+    if missing.is_empty() {
+        return;
+    }
+    let fill = ds.fill_value.as_ref().map_or_else(
+        || "the fill value".to_owned(),
+        |v| format!("the fill value {v}"),
+    );
+    ui.colored_label(
+        ui.visuals().warn_fg_color,
+        format!(
+            "Missing source files: {}. Values mapped to them read as {fill}, not data.",
+            missing.join(", ")
+        ),
+    );
 }
 
 /// The window's icon (X11 and Windows title bars; Wayland takes it from the desktop entry
