@@ -1628,15 +1628,25 @@ fn plugin_compressed_images_show_and_a_missing_filter_is_named_in_the_view() {
     h.get_by_label_contains("filter 300 (dynlibud) is not available");
 }
 
+/// A folder of the shared corpus, or `None` (saying so) when the corpus is absent.
+fn corpus_dir(rel: &str) -> Option<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/corpus")
+        .join(rel);
+    if !dir.is_dir() {
+        eprintln!("SKIPPED: ../shared/corpus is absent");
+        return None;
+    }
+    Some(dir)
+}
+
 /// A virtual dataset whose source file is missing says so in its view, not only in the
 /// consent prompt: libhdf5 shows the fill value there.
 #[test]
 fn a_missing_virtual_source_is_flagged_in_the_view() {
-    let corpus = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/generated");
-    if !corpus.join("h5py_vds.h5").is_file() {
-        eprintln!("SKIPPED: ../shared/corpus is absent");
+    let Some(corpus) = corpus_dir("generated") else {
         return;
-    }
+    };
     let h = harness(vec![OpenRequest {
         path: corpus.join("h5py_vds.h5"),
         select: Some("/stacked".to_owned()),
@@ -1646,4 +1656,43 @@ fn a_missing_virtual_source_is_flagged_in_the_view() {
          value -1, not data.",
     );
     h.get_by_label_contains("h5py_vds_src_3.h5 missing, read as the fill value");
+}
+
+/// The corpus's malformed files open beside a good one: each shows its errors in the tree
+/// within the time the loader allows, and the good file keeps working.
+#[test]
+fn malformed_files_show_their_errors_and_the_rest_keeps_working() {
+    let Some(corpus) = corpus_dir("fetched/hdf5") else {
+        return;
+    };
+    let malformed = [
+        ("bad_compound.h5", "invalid number of members: 0"),
+        ("corrupt_stab_msg.h5", "ring type mismatch"),
+        (
+            "tbogus.h5",
+            "unknown message with 'fail if unknown' flag found",
+        ),
+    ];
+    let mut open: Vec<OpenRequest> = malformed
+        .iter()
+        .map(|(f, _)| OpenRequest {
+            path: corpus.join(f),
+            select: None,
+        })
+        .collect();
+    open.push(OpenRequest {
+        path: demo(),
+        select: Some("/waveforms/signal".to_owned()),
+    });
+    let started = Instant::now();
+    let h = harness(open);
+    assert!(started.elapsed() < Duration::from_secs(30));
+    for (file, error) in malformed {
+        assert!(
+            h.query_all_by_label_contains(error).count() >= 1,
+            "{file}: no error containing {error:?} in the tree"
+        );
+    }
+    assert_eq!(selected(&h), "/waveforms/signal");
+    h.get_by_label_contains("100000 samples");
 }
