@@ -235,7 +235,8 @@ pub enum AxisError {
 
 impl AxisMap {
     pub fn new(lod: &Lod) -> Result<Self, AxisError> {
-        if !lod.is_complete() {
+        // A sampled overview (a line too long to read whole) has gaps an axis cannot have.
+        if !lod.is_complete() || lod.merged < lod.len {
             return Err(AxisError::Incomplete);
         }
         let base = &lod.levels[0];
@@ -456,16 +457,57 @@ pub fn window(i: u64, len: u64, window: u64) -> (u64, u64) {
 }
 
 /// Indices `0..n` in an order that spreads over the range (bit-reversed), so the first few
-/// windows read already sketch the whole line.
-pub fn spread_order(n: u64) -> Vec<u64> {
-    let bits = n.next_power_of_two().trailing_zeros();
-    if bits == 0 {
-        return (0..n).collect();
+/// windows read already sketch the whole line. Lazy: a line may declare billions of windows.
+#[derive(Clone, Debug)]
+pub struct SpreadOrder {
+    n: u64,
+    bits: u32,
+    /// The next position in `0..2^bits`, reversed to give an index.
+    next: u64,
+}
+
+impl SpreadOrder {
+    pub fn new(n: u64) -> Self {
+        Self {
+            n,
+            bits: n.next_power_of_two().trailing_zeros(),
+            next: 0,
+        }
     }
-    (0..1u64 << bits)
-        .map(|i| i.reverse_bits() >> (64 - bits))
-        .filter(|&j| j < n)
-        .collect()
+}
+
+impl Iterator for SpreadOrder {
+    type Item = u64;
+
+    fn next(&mut self) -> Option<u64> {
+        if self.bits == 0 {
+            // n is 0 or 1.
+            let i = self.next;
+            self.next += 1;
+            return (i < self.n).then_some(i);
+        }
+        // Half the positions at most are past `n`, so this loop is short.
+        while self.next < 1u64 << self.bits {
+            let j = self.next.reverse_bits() >> (64 - self.bits);
+            self.next += 1;
+            if j < self.n {
+                return Some(j);
+            }
+        }
+        None
+    }
+}
+
+/// The most samples an overview reads. Beyond that (a line of billions of samples, or one a
+/// hostile file declares at 10^15) the overview reads this many, spread evenly over the
+/// line, and says which share it stands for; zoomed-in views still read exact samples.
+pub const MAX_OVERVIEW_SAMPLES: u64 = 1 << 31;
+
+/// How many windows of `window` samples an overview of a line of `len` reads.
+pub fn overview_windows(len: u64, window: u64) -> u64 {
+    let window = window.max(1);
+    len.div_ceil(window)
+        .min(MAX_OVERVIEW_SAMPLES.div_ceil(window))
 }
 
 #[cfg(test)]
@@ -477,7 +519,7 @@ mod tests {
     fn build(v: &[f64], w: u64) -> Lod {
         let mut lod = Lod::new(v.len() as u64);
         let n = (v.len() as u64).div_ceil(w);
-        for i in spread_order(n) {
+        for i in SpreadOrder::new(n) {
             let (s, c) = window(i, v.len() as u64, w);
             let part = &v[s as usize..(s + c) as usize];
             lod.merge(&summarise(part, s, lod.base()), c);
@@ -567,10 +609,26 @@ mod tests {
         assert_eq!(window_len(Some(1 << 30)), 1 << 22);
         assert_eq!(window_len(None), 262_144);
         assert_eq!(window(3, 1000, 300), (900, 100));
-        assert_eq!(spread_order(5), [0, 4, 2, 1, 3]);
-        let mut all = spread_order(1000);
+        assert_eq!(SpreadOrder::new(5).collect::<Vec<_>>(), [0, 4, 2, 1, 3]);
+        let mut all: Vec<u64> = SpreadOrder::new(1000).collect();
         all.sort_unstable();
         assert_eq!(all, (0..1000).collect::<Vec<_>>());
+        assert_eq!(SpreadOrder::new(1).collect::<Vec<_>>(), [0]);
+        assert_eq!(SpreadOrder::new(0).count(), 0);
+    }
+
+    /// A line of 10^15 declared samples: the order starts at once (nothing is listed
+    /// ahead), its first windows spread over the whole line, and the overview reads a
+    /// bounded sample of it.
+    #[test]
+    fn a_huge_line_is_overviewed_from_a_bounded_spread_sample() {
+        let windows = 10u64.pow(15).div_ceil(1 << 20);
+        let first: Vec<u64> = SpreadOrder::new(windows).take(4).collect();
+        assert_eq!(first[0], 0);
+        assert!(first[1] > windows / 3 && first[1] < windows, "{first:?}");
+        assert_eq!(overview_windows(10u64.pow(15), 1 << 20), 2048);
+        assert_eq!(overview_windows(100_000, 1 << 18), 1);
+        assert_eq!(overview_windows(1_000_000_000, 1 << 18), 3815);
     }
 
     #[test]

@@ -632,8 +632,10 @@ struct Overview {
     source: LineSource,
     lod: SharedLod,
     window: u64,
-    /// Window indices still to read, in spread order.
-    order: VecDeque<u64>,
+    /// Window indices to read, in spread order.
+    order: lod::SpreadOrder,
+    /// Windows still to ask for (the overview reads at most `total` of them).
+    left: u64,
     done: u64,
     total: u64,
     last_progress: Instant,
@@ -916,7 +918,8 @@ impl Dispatcher {
             return self.data(req, Outcome::Overview(lod));
         }
         let window = lod::window_len(source.chunk);
-        let total = source.len.div_ceil(window);
+        let total = lod::overview_windows(source.len, window);
+        let order = lod::SpreadOrder::new(source.len.div_ceil(window));
         let lod = Arc::new(RwLock::new(Lod::new(source.len)));
         self.reply(Response::Progress {
             req,
@@ -930,7 +933,8 @@ impl Dispatcher {
             source,
             lod,
             window,
-            order: lod::spread_order(total).into(),
+            order,
+            left: total,
             done: 0,
             total,
             last_progress: Instant::now(),
@@ -1399,12 +1403,9 @@ impl Dispatcher {
 
     fn next_overview_window(&mut self) -> Option<(Job, Origin)> {
         // The newest overview first: it is what the user looks at.
-        let o = self
-            .overviews
-            .iter_mut()
-            .rev()
-            .find(|o| !o.order.is_empty())?;
-        let w = o.order.pop_front()?;
+        let o = self.overviews.iter_mut().rev().find(|o| o.left > 0)?;
+        let w = o.order.next()?;
+        o.left -= 1;
         let (start, count) = lod::window(w, o.source.len, o.window);
         let bucket = o.lod.read().map_or(1, |l| l.base());
         let file = FileRef {

@@ -372,7 +372,16 @@ impl Series {
     pub fn stats_text(&self) -> Option<String> {
         let lod = self.data.lod.as_ref()?.try_read().ok()?;
         let s: &Stats = lod.stats();
-        let mut text = format!("{} samples", s.count + s.nan);
+        let read = s.count + s.nan;
+        let mut text = if lod.is_complete() && read < lod.len() {
+            // An overview of a line too long to read whole: an even spread of it.
+            format!(
+                "{read} of {} samples, spread over the line (zoom in to read every sample)",
+                lod.len()
+            )
+        } else {
+            format!("{read} samples")
+        };
         if let Some(mean) = s.mean() {
             text += &format!(
                 " · min {} · max {} · mean {}",
