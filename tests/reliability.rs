@@ -174,6 +174,39 @@ mod sweep {
         hdfscope::fuzzing::answer(l, limit, what, done)
     }
 
+    /// Opens `path` as file 1 and lists `group`'s first page (each answer within 15 s);
+    /// returns the page and how long the listing took.
+    pub fn open_and_list(
+        l: &mut Loader,
+        path: &Path,
+        group: &str,
+    ) -> (hdfscope::model::ChildPage, std::time::Duration) {
+        use hdfscope::loader::Request;
+        l.send(Request::Open {
+            file: 1,
+            path: path.to_owned(),
+        });
+        drain_until(l, Duration::from_secs(15), "open", |r| {
+            matches!(r, Response::Opened { .. })
+        });
+        let started = std::time::Instant::now();
+        l.send(Request::List {
+            file: 1,
+            group: group.into(),
+            start: 0,
+        });
+        let listed = drain_until(l, Duration::from_secs(15), "list", |r| {
+            matches!(r, Response::Listed { .. })
+        });
+        let Response::Listed {
+            result: Ok(page), ..
+        } = listed
+        else {
+            panic!("{listed:?}");
+        };
+        (page, started.elapsed())
+    }
+
     /// Opens, lists and describes as a user would; whether it opened and how many
     /// children its root has (every answer within 15 s).
     pub fn browse(l: &mut Loader, file: u64, path: &Path, what: &str) -> (bool, usize) {
@@ -475,35 +508,10 @@ fn declared_sizes_are_never_believed_memory_and_time_stay_bounded() {
 
     // The viewer's way: the first page of the crowded group, and its size, come at once.
     let mut l = sweep::loader();
-    l.send(hdfscope::loader::Request::Open {
-        file: 1,
-        path: bombs.clone(),
-    });
-    sweep::drain_until(&mut l, Duration::from_secs(15), "open", |r| {
-        matches!(r, hdfscope::loader::Response::Opened { .. })
-    });
-    let started = Instant::now();
-    l.send(hdfscope::loader::Request::List {
-        file: 1,
-        group: "/crowd".into(),
-        start: 0,
-    });
-    let listed = sweep::drain_until(&mut l, Duration::from_secs(15), "list", |r| {
-        matches!(r, hdfscope::loader::Response::Listed { .. })
-    });
-    let hdfscope::loader::Response::Listed {
-        result: Ok(page), ..
-    } = listed
-    else {
-        panic!("{listed:?}");
-    };
+    let (page, took) = sweep::open_and_list(&mut l, &bombs, "/crowd");
     assert_eq!(page.total, 100_000);
     assert!(page.children.len() < 10_000, "{}", page.children.len());
-    assert!(
-        started.elapsed() < Duration::from_secs(5),
-        "{:?}",
-        started.elapsed()
-    );
+    assert!(took < Duration::from_secs(5), "{took:?}");
 }
 
 // ---- Live files: written by another program while viewed ----
@@ -653,27 +661,7 @@ fn other_files_are_shown_and_never_read_without_consent() {
     // External links are listed with their targets; browsing never opens the target.
     let mut l = sweep::loader();
     let links = generated.join("h5py_links.h5");
-    l.send(hdfscope::loader::Request::Open {
-        file: 1,
-        path: links.clone(),
-    });
-    sweep::drain_until(&mut l, Duration::from_secs(15), "open", |r| {
-        matches!(r, hdfscope::loader::Response::Opened { .. })
-    });
-    l.send(hdfscope::loader::Request::List {
-        file: 1,
-        group: "/".into(),
-        start: 0,
-    });
-    let listed = sweep::drain_until(&mut l, Duration::from_secs(15), "list", |r| {
-        matches!(r, hdfscope::loader::Response::Listed { .. })
-    });
-    let hdfscope::loader::Response::Listed {
-        result: Ok(page), ..
-    } = listed
-    else {
-        panic!("{listed:?}");
-    };
+    let (page, _) = sweep::open_and_list(&mut l, &links, "/");
     let ext = page
         .children
         .iter()
