@@ -270,6 +270,16 @@ fn reload_keeps_the_selection_and_close_removes_the_file() {
     assert!(h.state().selection().is_none());
 }
 
+/// Runs frames until `label` shows (the app checks files on disk every 2 s), at most 20 s.
+fn step_until_shown(h: &mut Harness<'_, HdfscopeApp>, label: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while h.query_by_label(label).is_none() {
+        assert!(Instant::now() < deadline, "{label:?} never showed");
+        std::thread::sleep(Duration::from_millis(50));
+        h.step();
+    }
+}
+
 #[test]
 fn a_file_changed_on_disk_offers_a_reload() {
     let dir = tempfile::tempdir().unwrap();
@@ -286,12 +296,7 @@ fn a_file_changed_on_disk_offers_a_reload() {
         .unwrap()
         .set_modified(std::time::SystemTime::now() - Duration::from_secs(3600))
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while h.query_by_label("growing.h5 changed on disk.").is_none() {
-        assert!(Instant::now() < deadline, "the change was not noticed");
-        std::thread::sleep(Duration::from_millis(50));
-        h.step();
-    }
+    step_until_shown(&mut h, "growing.h5 changed on disk.");
     h.get_by_label("Reload").click();
     settle(&mut h);
     assert!(h.query_by_label("growing.h5 changed on disk.").is_none());
@@ -299,13 +304,10 @@ fn a_file_changed_on_disk_offers_a_reload() {
 
     // Deleted while open: said so, and what was read stays browsable.
     std::fs::remove_file(&path).unwrap();
-    let gone = "growing.h5 was deleted or moved on disk; what is shown was read before.";
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while h.query_by_label(gone).is_none() {
-        assert!(Instant::now() < deadline, "the deletion was not noticed");
-        std::thread::sleep(Duration::from_millis(50));
-        h.step();
-    }
+    step_until_shown(
+        &mut h,
+        "growing.h5 was deleted or moved on disk; what is shown was read before.",
+    );
     h.get_by_label("waveforms").click();
     settle(&mut h);
     assert_eq!(selected(&h), "/waveforms");
