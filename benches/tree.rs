@@ -67,6 +67,13 @@ fn main() -> anyhow::Result<()> {
     let ls = h5ls.then(|| best_of(3, || h5ls_seconds(&[&flat_arg(&flat, "")])));
     row("open and show the root (flat file)", ours, py, ls);
 
+    // As h5py's figure: the process already running, only the file opened and listed.
+    let ours = best_of(3, || reopen_and_list(&flat))?;
+    let py = h5py
+        .as_ref()
+        .map(|(py, _)| h5py_seconds(py, &flat, "list(h5py.File(sys.argv[1], 'r').keys())"));
+    row("open and show the root, reader running", ours, py, None);
+
     let (ours, listed) = best_of_with(3, || open_and_list(&flat, "/flat"))?;
     anyhow::ensure!(listed == FLAT as u64, "listed {listed} members");
     let py = h5py
@@ -204,6 +211,35 @@ fn open_and_list(path: &Path, group: &str) -> anyhow::Result<(f64, u64)> {
         } => Ok((started.elapsed().as_secs_f64(), page.total)),
         other => anyhow::bail!("listing failed: {other:?}"),
     }
+}
+
+/// Seconds to open `path` a second time (as another file id) in a running loader and list
+/// its root: the reader process is already there, as a running interpreter is for h5py.
+fn reopen_and_list(path: &Path) -> anyhow::Result<f64> {
+    let mut l = loader()?;
+    let mut open_and_list = |file| -> anyhow::Result<f64> {
+        let started = Instant::now();
+        l.send(Request::Open {
+            file,
+            path: path.to_owned(),
+        });
+        wait(
+            &mut l,
+            |r| matches!(r, Response::Opened { file: f, .. } if *f == file),
+        )?;
+        l.send(Request::List {
+            file,
+            group: "/".to_owned(),
+            start: 0,
+        });
+        wait(
+            &mut l,
+            |r| matches!(r, Response::Listed { file: f, .. } if *f == file),
+        )?;
+        Ok(started.elapsed().as_secs_f64())
+    };
+    open_and_list(1)?;
+    open_and_list(2)
 }
 
 /// Seconds from opening to the complete search index of every path.
