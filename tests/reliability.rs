@@ -680,9 +680,18 @@ fn other_files_are_shown_and_never_read_without_consent() {
     );
     drop(l);
 
+    // `hdfscope get TARGET --slice SLICE`, with consent to read other files or not.
+    let get = |target: &str, slice: &str, outside: bool| {
+        let mut args = vec!["get", target, "--slice", slice];
+        if outside {
+            args.push("--outside");
+        }
+        common::run_with_limit(&args, Duration::from_secs(30))
+    };
+
     // External raw storage: refused, naming the files, until allowed.
     let raw = format!("{}::/external_two_files", file("h5py_layouts_external.h5"));
-    let r = common::run_with_limit(&["get", &raw, "--slice", "0:3"], Duration::from_secs(30));
+    let r = get(&raw, "0:3", false);
     assert_eq!(r.code, Some(1));
     assert!(
         r.stderr
@@ -690,16 +699,13 @@ fn other_files_are_shown_and_never_read_without_consent() {
         "{}",
         r.stderr
     );
-    let r = common::run_with_limit(
-        &["get", &raw, "--slice", "0:3", "--outside"],
-        Duration::from_secs(30),
-    );
+    let r = get(&raw, "0:3", true);
     assert_eq!(r.code, Some(0), "{}", r.stderr);
 
     // A virtual dataset with a missing source: the refusal and, once allowed, a warning
     // name it; the values from present sources are read.
     let vds = format!("{}::/stacked", file("h5py_vds.h5"));
-    let r = common::run_with_limit(&["get", &vds, "--slice", "1,5"], Duration::from_secs(30));
+    let r = get(&vds, "1,5", false);
     assert_eq!(r.code, Some(1));
     assert!(
         r.stderr
@@ -707,10 +713,7 @@ fn other_files_are_shown_and_never_read_without_consent() {
         "{}",
         r.stderr
     );
-    let r = common::run_with_limit(
-        &["get", &vds, "--slice", "1,5", "--outside"],
-        Duration::from_secs(30),
-    );
+    let r = get(&vds, "1,5", true);
     assert_eq!((r.code, r.stdout.trim()), (Some(0), "1005"));
     assert!(
         r.stderr.contains(
