@@ -437,6 +437,40 @@ fn every_link_kind_is_listed_and_classified() {
     );
     assert!(f.info("/nope").unwrap_err().is_not_found());
 
+    // The search index's brief pages name the same kinds, identities and errors as the
+    // tree's, without types or shapes.
+    for group in ["/", "/g"] {
+        let full = f.children(group, 0, 100).unwrap();
+        let brief = f.kinds(group, 0, 100).unwrap();
+        assert_eq!(brief.total, full.total);
+        let facts = |p: &hdfscope::model::ChildPage| -> Vec<_> {
+            p.children
+                .iter()
+                .map(|c| {
+                    let entry = c.entry.as_ref().map(|e| (e.kind, e.id));
+                    (c.link.name.clone(), entry, c.error.is_some())
+                })
+                .collect()
+        };
+        assert_eq!(facts(&brief), facts(&full), "{group}");
+        assert!(brief.children.iter().all(|c| {
+            c.entry
+                .as_ref()
+                .is_none_or(|e| e.dtype.is_none() && e.shape.is_none())
+        }));
+    }
+    let dangling = f
+        .kinds("/", 0, 100)
+        .unwrap()
+        .children
+        .into_iter()
+        .next()
+        .unwrap();
+    assert_eq!(
+        dangling.error.as_deref(),
+        Some("dangling: the target does not exist")
+    );
+
     // The CLI walk terminates on the cycle and marks it.
     let rows = hdfscope::cli::tree::walk(&f, "/", 64).unwrap();
     let up = rows.iter().find(|r| r.path == "/g/up").unwrap();

@@ -72,22 +72,29 @@ impl Client {
     }
 }
 
-/// The peak resident memory (VmHWM) of a process (`"self"` or a pid), in MB.
-pub fn peak_mb(pid: &str) -> f64 {
+/// A memory figure (`VmHWM`, `VmRSS`, ...) of a process (`"self"` or a pid), in MB.
+fn status_mb(pid: &str, field: &str) -> f64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
         .and_then(|s| {
             s.lines()
-                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
                 .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
         })
         .map_or(0.0, |kib| kib * 1024.0 / 1e6)
 }
 
-/// Starts this process's peak memory afresh, so a section's figure is its own.
-pub fn reset_peak() {
+/// The peak resident memory of a process (`"self"` or a pid), in MB.
+pub fn peak_mb(pid: &str) -> f64 {
+    status_mb(pid, "VmHWM")
+}
+
+/// Starts this process's peak memory afresh and returns its resident size now (MB), so a
+/// section's figure is what it added: `peak_mb("self")` minus this.
+pub fn reset_peak() -> f64 {
     // Linux: writing 5 to clear_refs resets VmHWM to the current resident size.
     let _ = std::fs::write("/proc/self/clear_refs", "5");
+    status_mb("self", "VmRSS")
 }
 
 /// The largest peak resident memory among this process's children (the readers), in MB.

@@ -1315,7 +1315,7 @@ impl Dispatcher {
                 continue;
             };
             self.indexes.push_back((file, Some(job)));
-            let list = Job::List {
+            let list = Job::Kinds {
                 file: f,
                 group,
                 start,

@@ -46,6 +46,13 @@ pub enum Job {
         start: u64,
         limit: usize,
     },
+    /// As `List`, with only each object's kind and identity (the search index's pages).
+    Kinds {
+        file: FileRef,
+        group: String,
+        start: u64,
+        limit: usize,
+    },
     Info {
         file: FileRef,
         path: String,
@@ -115,7 +122,7 @@ impl Job {
     pub fn target(&self) -> Option<(&FileRef, &str)> {
         match self {
             Self::Open(f) => Some((f, "/")),
-            Self::List { file, group, .. } => Some((file, group)),
+            Self::List { file, group, .. } | Self::Kinds { file, group, .. } => Some((file, group)),
             Self::Info { file, path }
             | Self::Summarise { file, path, .. }
             | Self::Samples { file, path, .. }

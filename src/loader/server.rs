@@ -54,6 +54,15 @@ impl Server {
                 h.children(&group, start, limit)
                     .map_err(|e| named(&file, &e))
             })),
+            Job::Kinds {
+                file,
+                group,
+                start,
+                limit,
+            } => Reply::Listed(
+                self.file(&file)
+                    .and_then(|h| h.kinds(&group, start, limit).map_err(|e| named(&file, &e))),
+            ),
             Job::Info { file, path } => Reply::Info(
                 self.file(&file)
                     .and_then(|h| h.info(&path).map(Box::new).map_err(|e| named(&file, &e))),

@@ -99,6 +99,32 @@ impl H5File {
     /// opened (a soft link only inside this file), external links checked on disk and never
     /// followed, user-defined links left alone.
     pub fn children(&self, group: &str, start: u64, limit: usize) -> Result<ChildPage, ReadError> {
+        self.page(group, start, limit, |path, _| self.entry(path))
+    }
+
+    /// As [`Self::children`] with only each object's kind and identity, found from the group
+    /// without opening the objects: the page a walk of every path (the search index) needs.
+    pub fn kinds(&self, group: &str, start: u64, limit: usize) -> Result<ChildPage, ReadError> {
+        let g = object::open_object(self.hid.id(), &normalize_path(group))?;
+        self.page(group, start, limit, |path, name| {
+            let b = object::basic_by_name(g.id(), name, path)?;
+            Ok(Entry {
+                kind: b.kind,
+                id: b.id,
+                dtype: None,
+                shape: None,
+            })
+        })
+    }
+
+    /// A page of links of `group`, each hard or soft link described by `entry(path, name)`.
+    fn page(
+        &self,
+        group: &str,
+        start: u64,
+        limit: usize,
+        entry: impl Fn(&str, &str) -> Result<Entry, ReadError>,
+    ) -> Result<ChildPage, ReadError> {
         let group = normalize_path(group);
         let page = self.list(&group, start, limit)?;
         let children = page
@@ -107,7 +133,7 @@ impl H5File {
             .map(|link| {
                 let path = join_path(&group, &link.name);
                 let (entry, error) = match link.link_type {
-                    LinkType::Hard | LinkType::Soft => match self.entry(&path) {
+                    LinkType::Hard | LinkType::Soft => match entry(&path, &link.name) {
                         Ok(e) => (Some(e), None),
                         Err(_)
                             if link.link_type == LinkType::Soft

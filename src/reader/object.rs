@@ -10,7 +10,8 @@ use hdf5_sys::h5a::{H5Aget_name, H5Aget_space, H5Aget_storage_size, H5Aget_type,
 use hdf5_sys::h5f::H5Fget_fileno;
 use hdf5_sys::h5i::hid_t;
 use hdf5_sys::h5o::{
-    H5O_INFO_BASIC, H5O_INFO_NUM_ATTRS, H5O_info2_t, H5O_type_t, H5Oget_info3, H5Oopen,
+    H5O_INFO_BASIC, H5O_INFO_NUM_ATTRS, H5O_info2_t, H5O_type_t, H5Oget_info_by_name3,
+    H5Oget_info3, H5Oopen,
 };
 use hdf5_sys::h5p::H5P_DEFAULT;
 use hdf5_sys::h5s::{
@@ -52,14 +53,37 @@ pub(crate) struct Basic {
     pub num_attrs: u64,
 }
 
-#[allow(clippy::useless_conversion, reason = "c_ulong is 32-bit on Windows")]
 pub(crate) fn basic(obj: hid_t, path: &str) -> Result<Basic, ReadError> {
     let mut info = std::mem::MaybeUninit::<H5O_info2_t>::zeroed();
     // SAFETY: `obj` is open and `info` a valid out-pointer.
     call(|| unsafe { H5Oget_info3(obj, info.as_mut_ptr(), H5O_INFO_BASIC | H5O_INFO_NUM_ATTRS) })
         .map_err(ReadError::at("reading the object header of", path))?;
     // SAFETY: initialised by the successful call above.
-    let info = unsafe { info.assume_init() };
+    basic_of(unsafe { info.assume_init() }, path)
+}
+
+/// Kind and identity of the object that `name` links to in the open group `group`, without
+/// opening it (what a walk of every path needs, and all it needs). `path` names it in errors.
+pub(crate) fn basic_by_name(group: hid_t, name: &str, path: &str) -> Result<Basic, ReadError> {
+    let c = cstring(name).map_err(ReadError::at("reading the object header of", path))?;
+    let mut info = std::mem::MaybeUninit::<H5O_info2_t>::zeroed();
+    // SAFETY: `group` is open, `c` NUL-terminated and `info` a valid out-pointer.
+    call(|| unsafe {
+        H5Oget_info_by_name3(
+            group,
+            c.as_ptr(),
+            info.as_mut_ptr(),
+            H5O_INFO_BASIC,
+            H5P_DEFAULT,
+        )
+    })
+    .map_err(ReadError::at("reading the object header of", path))?;
+    // SAFETY: initialised by the successful call above (num_attrs unused: not asked for).
+    basic_of(unsafe { info.assume_init() }, path)
+}
+
+#[allow(clippy::useless_conversion, reason = "c_ulong is 32-bit on Windows")]
+fn basic_of(info: H5O_info2_t, path: &str) -> Result<Basic, ReadError> {
     let kind = match info.type_ {
         H5O_type_t::H5O_TYPE_GROUP => ObjectKind::Group,
         H5O_type_t::H5O_TYPE_DATASET => ObjectKind::Dataset,
