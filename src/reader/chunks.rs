@@ -38,7 +38,11 @@ fn decode_threads() -> usize {
     std::env::var("HDFSCOPE_DECODE_THREADS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+        .unwrap_or_else(|| {
+            // Asked once: the answer reads cgroup files, too slow for every window.
+            static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+            *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, usize::from))
+        })
 }
 
 /// At most this many failing chunks are named in an error.

@@ -293,7 +293,9 @@ pub(crate) fn read_native(
         sel: &Hyperslab,
         mem_type: hid_t,
         path: &str,
-        widen: fn(T) -> f64,
+        // A closure, not a `fn` pointer: inlined, the widening loop vectorises (through a
+        // pointer it was a call per sample, a third of a plot read's time).
+        widen: impl Fn(T) -> f64,
     ) -> Result<Vec<f64>, ReadError> {
         let n = sel.element_count();
         let len = usize::try_from(n).map_err(|_| ReadError::Unsupported {
@@ -309,7 +311,7 @@ pub(crate) fn read_native(
             std::slice::from_raw_parts_mut(buf.as_mut_ptr().cast::<u8>(), len * size_of::<T>())
         };
         if super::chunks::read(dset, sel, mem_type, size_of::<T>(), bytes, path)? {
-            return Ok(buf.into_iter().map(widen).collect());
+            return Ok(buf.into_iter().map(&widen).collect());
         }
         let mem_space = select(space, sel, &sel.count).map_err(ReadError::at("selecting", path))?;
         // SAFETY: `buf` holds `n` elements of `T`, the native type `mem_type` names.
