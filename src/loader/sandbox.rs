@@ -31,16 +31,18 @@ pub fn reader_command(exe: &Path, memory_limit: Option<u64>) -> Command {
     if let Some(limit) = memory_limit {
         cmd.env(MEMORY_ENV, limit.to_string());
     }
-    // glibc hands freed blocks over 128 KiB back to the kernel at once, so every window a
-    // reader decodes page-faulted its fresh buffers in again: over half the time of an LZ4
-    // read (docs/performance.md). Readers keep up to 256 MiB of freed memory for the next
-    // window instead; the memory limit above still bounds them.
-    cmd.env(
-        "GLIBC_TUNABLES",
-        "glibc.malloc.mmap_threshold=67108864:glibc.malloc.trim_threshold=268435456",
-    );
+    cmd.env(MALLOC_TUNABLES.0, MALLOC_TUNABLES.1);
     cmd
 }
+
+/// glibc hands freed blocks over 128 KiB back to the kernel at once, so every window a
+/// reader decoded page-faulted its fresh buffers in again: over half the time of an LZ4
+/// read (docs/performance.md). Readers keep up to 256 MiB of freed memory for the next
+/// window instead; their memory limit still bounds them.
+pub const MALLOC_TUNABLES: (&str, &str) = (
+    "GLIBC_TUNABLES",
+    "glibc.malloc.mmap_threshold=67108864:glibc.malloc.trim_threshold=268435456",
+);
 
 /// Confines the running process: the memory limit, no core dumps, libhdf5 prepared
 /// (plugins off, errors quiet, filters registered), and an end when the parent is gone.
