@@ -28,7 +28,26 @@ const CODECS: [(&str, Filter); 5] = [
     ("zstd", Some((32015, &[1]))),
 ];
 
+unsafe extern "C" {
+    fn mallopt(param: std::ffi::c_int, value: std::ffi::c_int) -> std::ffi::c_int;
+}
+
+/// Gives this process the allocator settings reader processes start with (see
+/// `hdfscope::loader::MMAP_THRESHOLD`), so its reads measure what a reader does.
+fn as_a_reader() -> anyhow::Result<()> {
+    const M_TRIM_THRESHOLD: std::ffi::c_int = -1;
+    const M_MMAP_THRESHOLD: std::ffi::c_int = -3;
+    let trim = std::ffi::c_int::try_from(hdfscope::loader::TRIM_THRESHOLD)?;
+    let mmap = std::ffi::c_int::try_from(hdfscope::loader::MMAP_THRESHOLD)?;
+    // SAFETY: mallopt takes any values; glibc's, which this Linux build links.
+    let ok =
+        unsafe { mallopt(M_TRIM_THRESHOLD, trim) == 1 && mallopt(M_MMAP_THRESHOLD, mmap) == 1 };
+    anyhow::ensure!(ok, "mallopt refused the readers' settings");
+    Ok(())
+}
+
 pub fn measure(sizes: &Sizes, h5py: Option<&H5py>, cores: usize) -> anyhow::Result<Section> {
+    as_a_reader()?;
     let side = sizes.codec_image;
     let chunk = (side / 32, side / 2);
     let path = data::ensure(&format!("codecs-{side}x{side}-u16.h5"), |file| {

@@ -62,16 +62,6 @@ enum Part {
 }
 
 fn main() -> anyhow::Result<()> {
-    // The codecs section reads in this process: run it with the allocator settings reader
-    // processes get, or it would measure an allocator the viewer never reads with.
-    let (key, value) = hdfscope::loader::MALLOC_TUNABLES;
-    if std::env::var_os(key).is_none_or(|v| v != value) {
-        let status = Command::new(std::env::current_exe()?)
-            .args(std::env::args_os().skip(1))
-            .env(key, value)
-            .status()?;
-        std::process::exit(status.code().unwrap_or(1));
-    }
     let args = Args::parse();
     // Registers the compiled-in filters: the suite writes LZ4, bitshuffle and Zstd data too.
     hdfscope::reader::prepare_library()?;

@@ -31,18 +31,28 @@ pub fn reader_command(exe: &Path, memory_limit: Option<u64>) -> Command {
     if let Some(limit) = memory_limit {
         cmd.env(MEMORY_ENV, limit.to_string());
     }
-    cmd.env(MALLOC_TUNABLES.0, MALLOC_TUNABLES.1);
+    let (key, value) = malloc_tunables();
+    cmd.env(key, value);
     cmd
 }
 
 /// glibc hands freed blocks over 128 KiB back to the kernel at once, so every window a
 /// reader decoded page-faulted its fresh buffers in again: over half the time of an LZ4
-/// read (docs/performance.md). Readers keep up to 256 MiB of freed memory for the next
-/// window instead; their memory limit still bounds them.
-pub const MALLOC_TUNABLES: (&str, &str) = (
-    "GLIBC_TUNABLES",
-    "glibc.malloc.mmap_threshold=67108864:glibc.malloc.trim_threshold=268435456",
-);
+/// read (docs/performance.md). Readers keep freed memory up to these sizes for the next
+/// window instead (blocks below `MMAP_THRESHOLD` come from the heap, which is trimmed only
+/// past `TRIM_THRESHOLD` free); their memory limit still bounds them.
+pub const MMAP_THRESHOLD: usize = 32 << 20;
+pub const TRIM_THRESHOLD: usize = 256 << 20;
+
+/// The environment variable that sets those for a process's glibc, and its value.
+fn malloc_tunables() -> (&'static str, String) {
+    (
+        "GLIBC_TUNABLES",
+        format!(
+            "glibc.malloc.mmap_threshold={MMAP_THRESHOLD}:glibc.malloc.trim_threshold={TRIM_THRESHOLD}"
+        ),
+    )
+}
 
 /// Confines the running process: the memory limit, no core dumps, libhdf5 prepared
 /// (plugins off, errors quiet, filters registered), and an end when the parent is gone.
