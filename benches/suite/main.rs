@@ -137,16 +137,9 @@ fn machine(cores: usize, h5py: Option<&peers::H5py>, h5ls: Option<&str>, quick: 
                 .map(|v| v.trim_start_matches([' ', '\t', ':']).to_owned())
         })
         .unwrap_or_else(|| "unknown CPU".into());
-    let ram = std::fs::read_to_string("/proc/meminfo")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("MemTotal:"))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        })
-        .map_or("unknown".into(), |kib| {
-            format!("{:.0} GiB", kib / 1048576.0)
-        });
+    let ram = hdfscope::loader::total_memory().map_or("unknown".into(), |bytes| {
+        format!("{:.0} GiB", bytes as f64 / f64::from(1u32 << 30))
+    });
     let output = |cmd: &str, args: &[&str]| {
         Command::new(cmd)
             .args(args)

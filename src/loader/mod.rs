@@ -36,7 +36,9 @@ pub use self::index::{IndexEntry, IndexJob};
 pub use self::lod::Lod;
 pub use self::protocol::{Fault, FileId, Stats};
 use self::protocol::{FileRef, Job, Reply};
-pub use self::sandbox::{MMAP_THRESHOLD, TRIM_THRESHOLD, confine, describe_exit, reader_command};
+pub use self::sandbox::{
+    MMAP_THRESHOLD, TRIM_THRESHOLD, confine, describe_exit, reader_command, total_memory,
+};
 pub use self::server::{WORKER_ARG, worker_main};
 use self::subset::SubsetRun;
 pub use self::subset::SubsetSpec;

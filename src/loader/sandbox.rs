@@ -120,15 +120,17 @@ fn limit_memory() -> std::io::Result<()> {
 #[cfg(unix)]
 fn default_memory_limit() -> u64 {
     const CEILING: u64 = 4 << 30;
-    let total = std::fs::read_to_string("/proc/meminfo")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("MemTotal:"))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        })
-        .map(|kib| kib * 1024);
-    total.map_or(CEILING, |t| (t / 4).min(CEILING))
+    total_memory().map_or(CEILING, |t| (t / 4).min(CEILING))
+}
+
+/// The machine's RAM in bytes, where Linux says it (`/proc/meminfo`).
+pub fn total_memory() -> Option<u64> {
+    std::fs::read_to_string("/proc/meminfo")
+        .ok()?
+        .lines()
+        .find_map(|l| l.strip_prefix("MemTotal:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map(|kib| kib * 1024)
 }
 
 /// How a confined process ended, in words.
