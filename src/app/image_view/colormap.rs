@@ -152,9 +152,8 @@ impl Coloring {
             } if !table.is_empty() => {
                 let last = (table.len() - 1) as f64;
                 let span = hi - lo;
-                (tile.values.chunks_exact(n))
-                    .map(|p| {
-                        let v = p[0];
+                (tile.values.iter().step_by(n))
+                    .map(|&v| {
                         if !v.is_finite() {
                             return MISSING;
                         }
@@ -164,7 +163,9 @@ impl Coloring {
                         } else {
                             0.0
                         };
-                        table[(t * last).round() as usize]
+                        // `t * last` is never negative, so adding a half rounds as `round`
+                        // does, without a call into libm per pixel.
+                        table[(t * last + 0.5) as usize]
                     })
                     .collect()
             }
@@ -269,6 +270,18 @@ mod tests {
             img.pixels,
             [Color32::BLACK, Color32::WHITE, MISSING, Color32::WHITE]
         );
+        // The tight loop of the linear map gives `color_of`'s colour for every value, halfway
+        // points between table entries included.
+        let map = Coloring::Map {
+            table: Colormap::Viridis.table(false),
+            scale: Scale::Linear,
+            limits: (-1.0, 254.0),
+        };
+        let values: Vec<f64> = (-400..26_000).map(|i| f64::from(i) * 0.01).collect();
+        let img = map.paint(&tile(values.clone(), values.len(), 1));
+        for (v, c) in values.iter().zip(&img.pixels) {
+            assert_eq!(*c, map.color_of(&[*v]), "{v}");
+        }
         let rgb = Coloring::Channels {
             limits: (0.0, 255.0),
         };
