@@ -163,9 +163,7 @@ impl Coloring {
                         } else {
                             0.0
                         };
-                        // `t * last` is never negative, so adding a half rounds as `round`
-                        // does, without a call into libm per pixel.
-                        table[(t * last + 0.5) as usize]
+                        table[nearest(t * last)]
                     })
                     .collect()
             }
@@ -185,7 +183,7 @@ impl Coloring {
                 scale,
                 limits,
             } => match (scale.position(p[0], *limits), table.len()) {
-                (Some(t), n) if n > 0 => table[(t * (n - 1) as f64).round() as usize],
+                (Some(t), n) if n > 0 => table[nearest(t * (n - 1) as f64)],
                 _ => MISSING,
             },
             Self::Channels { limits: (lo, hi) } => {
@@ -196,7 +194,7 @@ impl Coloring {
                 let channel = |i: usize| {
                     p.get(i).map_or(255, |&v| {
                         let t = if span > 0.0 { (v - lo) / span } else { 1.0 };
-                        (t.clamp(0.0, 1.0) * 255.0).round() as u8
+                        nearest(t.clamp(0.0, 1.0) * 255.0) as u8
                     })
                 };
                 match p.len() {
@@ -219,6 +217,13 @@ impl Coloring {
             }
         }
     }
+}
+
+/// The integer nearest to `x` (at least 0), halves rounded up as `f64::round` does for them:
+/// without a call into libm, which `round` is on baseline x86-64 and which made colouring a
+/// tile three times slower.
+fn nearest(x: f64) -> usize {
+    (x + 0.5) as usize
 }
 
 #[cfg(test)]
