@@ -42,7 +42,7 @@ pub fn reader_command(exe: &Path, memory_limit: Option<u64>) -> Command {
 /// window instead (blocks below `MMAP_THRESHOLD` come from the heap, which is trimmed only
 /// past `TRIM_THRESHOLD` free); their memory limit still bounds them.
 pub const MMAP_THRESHOLD: usize = 32 << 20;
-pub const TRIM_THRESHOLD: usize = 256 << 20;
+pub const TRIM_THRESHOLD: usize = 64 << 20;
 
 /// The environment variable that sets those for a process's glibc, and its value.
 fn malloc_tunables() -> (&'static str, String) {
