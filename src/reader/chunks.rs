@@ -186,6 +186,18 @@ pub(crate) fn read(
     out: &mut [u8],
     path: &str,
 ) -> Result<bool, ReadError> {
+    read_in_batches(dset, sel, mem_type, (elem, out), path, BATCH_BYTES)
+}
+
+/// [`read`], holding at most `batch_bytes` of stored chunks at a time.
+fn read_in_batches(
+    dset: hid_t,
+    sel: &Hyperslab,
+    mem_type: hid_t,
+    (elem, out): (usize, &mut [u8]),
+    path: &str,
+    batch_bytes: u64,
+) -> Result<bool, ReadError> {
     let threads = decode_threads();
     if threads == 0 {
         return Ok(false);
@@ -193,10 +205,30 @@ pub(crate) fn read(
     let Some(plan) = plan(dset, sel, mem_type) else {
         return Ok(false);
     };
-    let Some(raws) = read_raw(dset, &plan.touched, path)? else {
+    let Some(sizes) = stored_sizes(dset, &plan.touched) else {
         return Ok(false);
     };
-    let failures = decode_all(&plan, sel, raws, elem, out, threads);
+    // A batch's stored chunks are held until decoded: batches keep a selection over
+    // thousands of chunks (an overview of a huge image) from holding them all at once.
+    let mut failures = Vec::new();
+    for range in batches(&sizes, batch_bytes) {
+        let raws = read_raw(
+            dset,
+            &plan.touched[range.clone()],
+            &sizes[range.clone()],
+            path,
+        )?;
+        failures.extend(decode_all(
+            &plan,
+            &plan.touched[range],
+            sel,
+            raws,
+            elem,
+            out,
+            threads,
+        ));
+    }
+    failures.sort();
     if failures.is_empty() {
         return Ok(true);
     }
@@ -294,41 +326,76 @@ fn axis_chunks(start: u64, stride: u64, count: u64, c: u64) -> Vec<(u64, (u64, u
     out
 }
 
-/// The stored bytes of every touched chunk, or None when one is not allocated.
-fn read_raw(dset: hid_t, touched: &[Touched], path: &str) -> Result<Option<Vec<Raw>>, ReadError> {
-    let mut raws = Vec::with_capacity(touched.len());
-    for t in touched {
-        let mut size: hsize_t = 0;
-        // SAFETY: `origin` has the dataset's rank and is a chunk origin inside its extent.
-        let status =
-            locked(|| unsafe { H5Dget_chunk_storage_size(dset, t.origin.as_ptr(), &mut size) });
-        if status < 0 || size == 0 {
-            return Ok(None);
-        }
-        let mut bytes = vec![
-            0u8;
-            usize::try_from(size)
-                .unwrap_or(usize::MAX)
-                .min(filters::MAX_CHUNK_BYTES)
-        ];
-        let mut len = bytes.len();
-        let mut mask = 0u32;
-        // SAFETY: `bytes` holds the chunk's stored size, passed as the buffer's size.
-        super::ffi::call(|| unsafe {
-            H5Dread_chunk(
-                dset,
-                H5P_DEFAULT,
-                t.origin.as_ptr(),
-                &mut mask,
-                bytes.as_mut_ptr().cast(),
-                &mut len,
-            )
+/// Stored bytes decoded per batch at most (a single larger chunk is a batch of its own).
+const BATCH_BYTES: u64 = 64 << 20;
+
+/// The stored size of every touched chunk, or None when one is not allocated (libhdf5 then
+/// reads the selection, with fill values).
+fn stored_sizes(dset: hid_t, touched: &[Touched]) -> Option<Vec<usize>> {
+    touched
+        .iter()
+        .map(|t| {
+            let mut size: hsize_t = 0;
+            // SAFETY: `origin` has the dataset's rank and is a chunk origin inside its extent.
+            let status =
+                locked(|| unsafe { H5Dget_chunk_storage_size(dset, t.origin.as_ptr(), &mut size) });
+            (status >= 0 && size > 0).then(|| {
+                usize::try_from(size)
+                    .unwrap_or(usize::MAX)
+                    .min(filters::MAX_CHUNK_BYTES)
+            })
         })
-        .map_err(ReadError::at("reading a raw chunk of", path))?;
-        bytes.truncate(len);
-        raws.push(Raw { bytes, mask });
+        .collect()
+}
+
+/// Consecutive ranges of chunks whose stored sizes add up to at most `limit` bytes each
+/// (at least one chunk per range).
+fn batches(sizes: &[usize], limit: u64) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let (mut start, mut bytes) = (0, 0u64);
+    for (i, &size) in sizes.iter().enumerate() {
+        if i > start && bytes + size as u64 > limit {
+            out.push(start..i);
+            (start, bytes) = (i, 0);
+        }
+        bytes += size as u64;
     }
-    Ok(Some(raws))
+    if start < sizes.len() {
+        out.push(start..sizes.len());
+    }
+    out
+}
+
+/// The stored bytes of `touched`, whose stored sizes are `sizes`.
+fn read_raw(
+    dset: hid_t,
+    touched: &[Touched],
+    sizes: &[usize],
+    path: &str,
+) -> Result<Vec<Raw>, ReadError> {
+    touched
+        .iter()
+        .zip(sizes)
+        .map(|(t, &size)| {
+            let mut bytes = vec![0u8; size];
+            let mut len = bytes.len();
+            let mut mask = 0u32;
+            // SAFETY: `bytes` holds the chunk's stored size, passed as the buffer's size.
+            super::ffi::call(|| unsafe {
+                H5Dread_chunk(
+                    dset,
+                    H5P_DEFAULT,
+                    t.origin.as_ptr(),
+                    &mut mask,
+                    bytes.as_mut_ptr().cast(),
+                    &mut len,
+                )
+            })
+            .map_err(ReadError::at("reading a raw chunk of", path))?;
+            bytes.truncate(len);
+            Ok(Raw { bytes, mask })
+        })
+        .collect()
 }
 
 /// The output buffer, written by several threads at disjoint elements.
@@ -344,6 +411,7 @@ unsafe impl Sync for Output {}
 /// Decodes and scatters every chunk on all cores; returns the chunks that failed.
 fn decode_all(
     plan: &Plan,
+    touched: &[Touched],
     sel: &Hyperslab,
     raws: Vec<Raw>,
     elem: usize,
@@ -356,9 +424,9 @@ fn decode_all(
         len: out.len(),
     };
     let failures = Mutex::new(Vec::new());
-    let threads = threads.min(plan.touched.len());
+    let threads = threads.min(touched.len());
     // One queue of (chunk, stored bytes): each thread takes the next until it is empty.
-    let queue = Mutex::new(plan.touched.iter().zip(raws));
+    let queue = Mutex::new(touched.iter().zip(raws));
     let next = || queue.lock().ok().and_then(|mut q| q.next());
     std::thread::scope(|s| {
         for _ in 0..threads {
@@ -376,9 +444,7 @@ fn decode_all(
             });
         }
     });
-    let mut failures = failures.into_inner().unwrap_or_default();
-    failures.sort();
-    failures
+    failures.into_inner().unwrap_or_default()
 }
 
 /// Undoes the filters (last applied first), skipping those the chunk's mask says were not
@@ -510,7 +576,20 @@ mod tests {
                 .flat_map(|r| (0..25).map(move |c| (3 + 7 * r) * 1000 + 5 + 3 * c))
                 .collect();
             assert_eq!(ints(&out), want, "{filter:?}");
+            // One chunk per batch: the same values.
+            let mut one = vec![0u8; out.len()];
+            let sel = strided();
+            let int = *H5T_NATIVE_INT32;
+            assert!(read_in_batches(ds.id(), &sel, int, (4, &mut one), "/d", 1).unwrap());
+            assert_eq!(one, out, "{filter:?}");
         }
+    }
+
+    #[test]
+    fn batches_hold_at_most_the_limit_and_one_chunk_at_least() {
+        assert_eq!(batches(&[10, 10, 10, 100, 5], 25), [0..2, 2..3, 3..4, 4..5]);
+        assert_eq!(batches(&[1, 2, 3], 64).len(), 1, "all in one batch");
+        assert!(batches(&[], 64).is_empty());
     }
 
     #[test]
