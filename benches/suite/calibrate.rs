@@ -1,31 +1,16 @@
 //! The machine's limits, measured in the same run as everything they anchor (machines are
 //! noisy; ratios measured back to back are not): memcpy, and one core's inflate and LZ4
-//! decode rates on the suite's own stored chunk bytes (read raw with `H5Dread_chunk`, so
-//! exactly what the readers decode). Reads the suite's data; writes nothing.
-#![allow(
-    unsafe_code,
-    reason = "raw chunk reads through libhdf5, which hdf5-metno lacks"
-)]
+//! decode rates on the suite's own stored chunk bytes (read raw by the reader, so exactly
+//! what the readers decode). Reads the suite's data; writes nothing.
 
 use std::path::Path;
 use std::time::Instant;
 
-use hdf5_sys::h5::{herr_t, hsize_t};
-use hdf5_sys::h5d::H5Dread_chunk;
-use hdf5_sys::h5i::hid_t;
-use hdf5_sys::h5p::H5P_DEFAULT;
+use hdfscope::reader::H5File;
 
 use crate::data::{self, Layout, MATRIX, Sizes};
 use crate::report::{Figure, Row, Section};
 use crate::stats::best_of;
-
-unsafe extern "C" {
-    fn H5Dget_chunk_storage_size(
-        dset: hid_t,
-        offset: *const hsize_t,
-        nbytes: *mut hsize_t,
-    ) -> herr_t;
-}
 
 /// MB/s of each anchor; `None` where it could not be measured (said in the section).
 #[derive(Clone, Copy, Debug, Default)]
@@ -96,16 +81,21 @@ fn decode_rate(
     name: &str,
     decode: impl Fn(&[u8], &mut [u8]) -> anyhow::Result<usize>,
 ) -> anyhow::Result<f64> {
-    let file = hdf5::File::open(path)?;
-    let ds = file.dataset(name)?;
-    let chunk = ds
-        .chunk()
-        .and_then(|c| c.first().copied())
-        .ok_or_else(|| anyhow::anyhow!("{name} is not chunked"))?;
-    let chunk_bytes = chunk * ds.dtype()?.size();
-    let count = (SAMPLE_BYTES / chunk_bytes).clamp(1, ds.size().div_ceil(chunk));
+    let (chunk, chunk_bytes, len) = {
+        let ds = hdf5::File::open(path)?.dataset(name)?;
+        let chunk = ds
+            .chunk()
+            .and_then(|c| c.first().copied())
+            .ok_or_else(|| anyhow::anyhow!("{name} is not chunked"))?;
+        (chunk, chunk * ds.dtype()?.size(), ds.size())
+    };
+    let count = (SAMPLE_BYTES / chunk_bytes).clamp(1, len.div_ceil(chunk));
+    let file = H5File::open(path)?;
     let raw: Vec<Vec<u8>> = (0..count)
-        .map(|i| raw_chunk(&ds, (i * chunk) as u64))
+        .map(|i| {
+            file.stored_chunk(name, &[(i * chunk) as u64])?
+                .ok_or_else(|| anyhow::anyhow!("chunk {i} of {name} is not stored"))
+        })
         .collect::<anyhow::Result<_>>()?;
     let mut out = vec![0u8; chunk_bytes];
     let mut bytes = 0;
@@ -119,37 +109,6 @@ fn decode_rate(
         Ok(t.elapsed().as_secs_f64())
     })?;
     Ok(bytes as f64 / seconds / 1e6)
-}
-
-/// The stored bytes of the chunk at `offset` of a 1-D dataset.
-fn raw_chunk(ds: &hdf5::Dataset, offset: u64) -> anyhow::Result<Vec<u8>> {
-    let origin = [offset];
-    let mut size: hsize_t = 0;
-    // SAFETY: `origin` has the dataset's rank (1) and is a chunk origin inside its extent.
-    let rc = hdf5::sync::sync(|| unsafe {
-        H5Dget_chunk_storage_size(ds.id(), origin.as_ptr(), &mut size)
-    });
-    anyhow::ensure!(
-        rc >= 0 && size > 0,
-        "chunk {offset} of {} is not stored",
-        ds.name()
-    );
-    let mut bytes = vec![0u8; usize::try_from(size)?];
-    let (mut len, mut mask) = (bytes.len(), 0u32);
-    // SAFETY: `bytes` holds the chunk's stored size, passed as the buffer's size.
-    let rc = hdf5::sync::sync(|| unsafe {
-        H5Dread_chunk(
-            ds.id(),
-            H5P_DEFAULT,
-            origin.as_ptr(),
-            &mut mask,
-            bytes.as_mut_ptr().cast(),
-            &mut len,
-        )
-    });
-    anyhow::ensure!(rc >= 0, "reading chunk {offset} of {} failed", ds.name());
-    bytes.truncate(len);
-    Ok(bytes)
 }
 
 /// Decodes one chunk of HDF5's LZ4 filter (32004): an 8-byte original size and a 4-byte

@@ -334,18 +334,21 @@ const BATCH_BYTES: u64 = 64 << 20;
 fn stored_sizes(dset: hid_t, touched: &[Touched]) -> Option<Vec<usize>> {
     touched
         .iter()
-        .map(|t| {
-            let mut size: hsize_t = 0;
-            // SAFETY: `origin` has the dataset's rank and is a chunk origin inside its extent.
-            let status =
-                locked(|| unsafe { H5Dget_chunk_storage_size(dset, t.origin.as_ptr(), &mut size) });
-            (status >= 0 && size > 0).then(|| {
-                usize::try_from(size)
-                    .unwrap_or(usize::MAX)
-                    .min(filters::MAX_CHUNK_BYTES)
-            })
-        })
+        .map(|t| stored_size(dset, &t.origin))
         .collect()
+}
+
+/// The stored size of the chunk at `origin` (capped at [`filters::MAX_CHUNK_BYTES`]), or
+/// None when it is not allocated.
+fn stored_size(dset: hid_t, origin: &[u64]) -> Option<usize> {
+    let mut size: hsize_t = 0;
+    // SAFETY: `origin` has the dataset's rank and is a chunk origin inside its extent.
+    let status = locked(|| unsafe { H5Dget_chunk_storage_size(dset, origin.as_ptr(), &mut size) });
+    (status >= 0 && size > 0).then(|| {
+        usize::try_from(size)
+            .unwrap_or(usize::MAX)
+            .min(filters::MAX_CHUNK_BYTES)
+    })
 }
 
 /// Consecutive ranges of chunks whose stored sizes add up to at most `limit` bytes each
@@ -376,26 +379,42 @@ fn read_raw(
     touched
         .iter()
         .zip(sizes)
-        .map(|(t, &size)| {
-            let mut bytes = vec![0u8; size];
-            let mut len = bytes.len();
-            let mut mask = 0u32;
-            // SAFETY: `bytes` holds the chunk's stored size, passed as the buffer's size.
-            super::ffi::call(|| unsafe {
-                H5Dread_chunk(
-                    dset,
-                    H5P_DEFAULT,
-                    t.origin.as_ptr(),
-                    &mut mask,
-                    bytes.as_mut_ptr().cast(),
-                    &mut len,
-                )
-            })
-            .map_err(ReadError::at("reading a raw chunk of", path))?;
-            bytes.truncate(len);
-            Ok(Raw { bytes, mask })
-        })
+        .map(|(t, &size)| read_stored(dset, &t.origin, size, path))
         .collect()
+}
+
+/// The stored bytes (still compressed) of the chunk at `origin`, `size` bytes at most.
+fn read_stored(dset: hid_t, origin: &[u64], size: usize, path: &str) -> Result<Raw, ReadError> {
+    let mut bytes = vec![0u8; size];
+    let mut len = bytes.len();
+    let mut mask = 0u32;
+    // SAFETY: `bytes` holds `size` bytes, passed as the buffer's size; `origin` has the
+    // dataset's rank.
+    super::ffi::call(|| unsafe {
+        H5Dread_chunk(
+            dset,
+            H5P_DEFAULT,
+            origin.as_ptr(),
+            &mut mask,
+            bytes.as_mut_ptr().cast(),
+            &mut len,
+        )
+    })
+    .map_err(ReadError::at("reading a raw chunk of", path))?;
+    bytes.truncate(len);
+    Ok(Raw { bytes, mask })
+}
+
+/// The stored bytes of the chunk of `dset` at `origin` (element offsets, a chunk's corner),
+/// or None when the chunk is not allocated.
+pub(crate) fn stored_chunk(
+    dset: hid_t,
+    origin: &[u64],
+    path: &str,
+) -> Result<Option<Vec<u8>>, ReadError> {
+    stored_size(dset, origin)
+        .map(|size| read_stored(dset, origin, size, path).map(|raw| raw.bytes))
+        .transpose()
 }
 
 /// The output buffer, written by several threads at disjoint elements.
@@ -583,6 +602,32 @@ mod tests {
             assert!(read_in_batches(ds.id(), &sel, int, (4, &mut one), "/d", 1).unwrap());
             assert_eq!(one, out, "{filter:?}");
         }
+    }
+
+    #[test]
+    fn a_stored_chunk_is_its_compressed_bytes_and_an_unwritten_one_is_none() {
+        let dir = tempfile::tempdir().unwrap();
+        let (file, ds) = dataset(dir.path(), (1, &[3]));
+        let stored = stored_chunk(ds.id(), &[16, 20], "/d").unwrap().unwrap();
+        // One 16 x 20 chunk of int32, shuffled and deflated: far smaller, and it inflates to
+        // the chunk.
+        assert!(!stored.is_empty() && stored.len() < 16 * 20 * 4);
+        let raw = Raw {
+            bytes: stored,
+            mask: 0,
+        };
+        let filters = super::super::meta::filters(chunked(ds.id(), 2).unwrap().0.id());
+        assert_eq!(
+            pipeline(&filters, raw, 16 * 20 * 4).unwrap().len(),
+            16 * 20 * 4
+        );
+        let empty = file
+            .new_dataset::<i32>()
+            .shape((40, 40))
+            .chunk((20, 20))
+            .create("empty")
+            .unwrap();
+        assert_eq!(stored_chunk(empty.id(), &[20, 0], "/empty").unwrap(), None);
     }
 
     #[test]

@@ -265,6 +265,26 @@ impl H5File {
         Ok(info)
     }
 
+    /// The stored (still compressed) bytes of the chunk of the dataset at `path` whose corner
+    /// is `origin`, or None when that chunk is not allocated: what the filters decode.
+    pub fn stored_chunk(&self, path: &str, origin: &[u64]) -> Result<Option<Vec<u8>>, ReadError> {
+        let path = normalize_path(path);
+        let obj = self.open_dataset(&path)?;
+        let (_, _, shape) = dataset_type_and_space(obj.id(), &path)?;
+        // libhdf5 reads as many offsets as the dataset has axes.
+        if origin.len() != shape.dims().len() {
+            return Err(ReadError::Unsupported {
+                what: format!(
+                    "has {} axes, not the {} of chunk offset {origin:?}",
+                    shape.dims().len(),
+                    origin.len()
+                ),
+                path,
+            });
+        }
+        chunks::stored_chunk(obj.id(), origin, &path)
+    }
+
     /// Opens the object at `path`, refusing anything but a dataset.
     fn open_dataset(&self, path: &str) -> Result<Hid, ReadError> {
         let obj = object::open_object(self.hid.id(), path)?;
